@@ -1,0 +1,1 @@
+"""Lambda entry points. Thin: decorators, parse, call the service, answer."""

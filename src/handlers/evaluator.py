@@ -1,0 +1,40 @@
+"""Evaluator function: SQS batches of EventBridge events, with partial batch failures."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from orgwarden.evaluator import RejectedEvent
+from orgwarden.runtime import event_service
+
+logger = Logger()
+metrics = Metrics()
+# Every record failing is still a partial response: SQS retries exactly those, nothing is lost.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+def record_handler(record: SQSRecord) -> list[dict[str, Any]]:
+    service = event_service()
+    try:
+        parsed, raw = service.parse(record.body)
+    except RejectedEvent as error:
+        # Reported as this item's failure (its siblings go on); redrive takes it to the DLQ.
+        logger.error("event rejected", extra={"message_id": record.message_id, "reason": str(error)})
+        metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
+        raise
+    logger.set_correlation_id(parsed.id)
+    return service.handle(parsed, raw)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # Lets an in-progress idempotency record expire with this invocation if it times out.
+    event_service().idempotency.register_lambda_context(context)
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

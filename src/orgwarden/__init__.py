@@ -1,0 +1,1 @@
+"""orgwarden: event-driven governance and compliance for an AWS Organization."""

@@ -1,0 +1,35 @@
+"""AWS errors translated into what they mean for a verdict."""
+
+from botocore.exceptions import ClientError
+
+ACCESS_DENIED_CODES = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "AuthorizationError",
+        "InvalidClientTokenId",
+        "ExpiredToken",
+    }
+)
+
+
+class AccessDenied(Exception):
+    """We may not read or change this resource: the verdict is NOT_AVAILABLE, with this reason."""
+
+    def __init__(self, operation: str, principal: str, detail: str) -> None:
+        super().__init__(f"{operation} denied for {principal}: {detail}")
+        self.operation = operation
+        self.principal = principal
+
+
+class ResourceGone(Exception):
+    """The resource does not exist (any more): the verdict is NOT_APPLICABLE."""
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def is_access_denied(error: ClientError) -> bool:
+    return error_code(error) in ACCESS_DENIED_CODES

@@ -1,0 +1,90 @@
+"""S3 reads and fixes for the bucket rules."""
+
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from orgwarden.aws.errors import AccessDenied, ResourceGone, error_code, is_access_denied
+from orgwarden.model.resources import AclGrant, BucketAccess, PublicAccessBlock, ResourceRef
+
+NO_BPA = "NoSuchPublicAccessBlockConfiguration"
+NO_POLICY = "NoSuchBucketPolicy"
+NO_BUCKET = "NoSuchBucket"
+
+
+def read_bucket_access(s3: Any, s3control: Any, ref: ResourceRef, principal: str) -> BucketAccess:
+    """Read what decides whether a bucket is public, skipping what Block Public Access voids.
+
+    Block Public Access first, bucket then account: once all four settings are on, nothing in the
+    policy or the ACL can make the bucket public, so the rest is not read.
+    """
+    bucket = ref.resource_id
+    bucket_block = read_bucket_block(s3, ref, principal)
+    if bucket_block and bucket_block.fully_on:
+        return BucketAccess(ref=ref, bucket_block=bucket_block, account_block=None)
+    account_block = _call(
+        "s3:GetAccountPublicAccessBlock", principal, NO_BPA,
+        lambda: s3control.get_public_access_block(AccountId=ref.account_id)[
+            "PublicAccessBlockConfiguration"
+        ],
+    )
+    access = BucketAccess(
+        ref=ref,
+        bucket_block=bucket_block,
+        account_block=PublicAccessBlock.model_validate(account_block) if account_block else None,
+    )
+    if access.effective_block.fully_on:
+        return access
+    policy = _call(
+        "s3:GetBucketPolicy", principal, NO_POLICY,
+        lambda: s3.get_bucket_policy(Bucket=bucket)["Policy"],
+    )
+    acl = _call("s3:GetBucketAcl", principal, None, lambda: s3.get_bucket_acl(Bucket=bucket))
+    return access.model_copy(
+        update={
+            "policy": json.loads(policy) if policy else None,
+            "acl": tuple(_grant(g) for g in (acl or {}).get("Grants", [])),
+        }
+    )
+
+
+def read_bucket_block(s3: Any, ref: ResourceRef, principal: str) -> PublicAccessBlock | None:
+    found = _call(
+        "s3:GetBucketPublicAccessBlock", principal, NO_BPA,
+        lambda: s3.get_public_access_block(Bucket=ref.resource_id)["PublicAccessBlockConfiguration"],
+    )
+    return PublicAccessBlock.model_validate(found) if found else None
+
+
+def put_bucket_block(s3: Any, ref: ResourceRef, principal: str, block: PublicAccessBlock) -> None:
+    _call(
+        "s3:PutBucketPublicAccessBlock", principal, None,
+        lambda: s3.put_public_access_block(
+            Bucket=ref.resource_id,
+            PublicAccessBlockConfiguration=block.as_api(),
+            ExpectedBucketOwner=ref.account_id,
+        ),
+    )
+
+
+def _grant(grant: dict[str, Any]) -> AclGrant:
+    grantee = grant.get("Grantee", {})
+    grantee_type = grantee.get("Type", "")
+    ident = grantee.get("URI") or grantee.get("ID") or grantee.get("EmailAddress") or ""
+    return AclGrant(grantee_type=grantee_type, grantee=ident, permission=grant.get("Permission", ""))
+
+
+def _call(operation: str, principal: str, absent_code: str | None, call: Any) -> Any:
+    """Run one S3 call; `absent_code` means "not configured" and yields None."""
+    try:
+        return call()
+    except ClientError as error:
+        code = error_code(error)
+        if absent_code and code == absent_code:
+            return None
+        if code == NO_BUCKET:
+            raise ResourceGone(f"bucket does not exist ({operation})") from error
+        if is_access_denied(error):
+            raise AccessDenied(operation, principal, str(error)) from error
+        raise

@@ -1,0 +1,104 @@
+"""Clients for member accounts, through roles assumed per account and cached until near expiry."""
+
+import os
+import re
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from orgwarden.aws.errors import AccessDenied, is_access_denied
+
+# Refresh assumed credentials this long before they expire, so no call runs on a dying token.
+REFRESH_MARGIN = timedelta(minutes=5)
+SESSION_NAME = "orgwarden"
+
+
+def client_config() -> Config:
+    return Config(
+        retries={"mode": "standard", "max_attempts": 5},
+        connect_timeout=5,
+        read_timeout=20,
+    )
+
+
+def _strip_account_host(request: Any, **_: Any) -> None:
+    """S3 Control puts the account id in the host name (`<account>.host`). A local endpoint
+    (moto's server) has no such names, so the label is dropped; real endpoints never see this."""
+    request.url = _ACCOUNT_LABEL.sub(r"\1", request.url, count=1)
+
+
+_ACCOUNT_LABEL = re.compile(r"^(https?://)\d{12}\.")
+
+
+@dataclass
+class _Credentials:
+    session: boto3.Session
+    expires: datetime
+
+
+class Sessions:
+    """Hands out boto3 clients acting as one of orgwarden's roles in a member account.
+
+    Assumed-role credentials are cached per (account, role) and clients per (account, role,
+    region, service); a warm Lambda therefore makes one AssumeRole per role and account.
+    """
+
+    def __init__(self, base: boto3.Session | None = None, partition: str = "aws") -> None:
+        self._base = base or boto3.Session()
+        self._partition = partition
+        self._endpoint_url = os.environ.get("AWS_ENDPOINT_URL")
+        self._config = client_config()
+        self._credentials: dict[tuple[str, str], _Credentials] = {}
+        self._clients: dict[tuple[str, str, str, str], Any] = {}
+        self._lock = threading.Lock()
+        self._sts: Any = None
+
+    def role_arn(self, account_id: str, role_name: str) -> str:
+        return f"arn:{self._partition}:iam::{account_id}:role/{role_name}"
+
+    def client(self, service: str, *, account_id: str, role_name: str, region: str) -> Any:
+        """A client for `service` in `account_id`/`region`, acting as `role_name`."""
+        with self._lock:
+            session = self._session(account_id, role_name)
+            key = (account_id, role_name, region, service)
+            cached = self._clients.get(key)
+            if cached is None or cached[0] is not session:
+                client = session.client(service, region_name=region, config=self._config)
+                if service == "s3control" and self._endpoint_url:
+                    client.meta.events.register("before-send.s3-control", _strip_account_host)
+                cached = (session, client)
+                self._clients[key] = cached
+            return cached[1]
+
+    def home_client(self, service: str, region: str | None = None) -> Any:
+        """A client in the service's own (security tooling) account, with its own credentials."""
+        return self._base.client(service, region_name=region, config=self._config)
+
+    def _session(self, account_id: str, role_name: str) -> boto3.Session:
+        key = (account_id, role_name)
+        now = datetime.now(UTC)
+        cached = self._credentials.get(key)
+        if cached and cached.expires - REFRESH_MARGIN > now:
+            return cached.session
+        role_arn = self.role_arn(account_id, role_name)
+        if self._sts is None:
+            self._sts = self._base.client("sts", config=self._config)
+        try:
+            answer = self._sts.assume_role(RoleArn=role_arn, RoleSessionName=SESSION_NAME)
+        except ClientError as error:
+            if is_access_denied(error):
+                raise AccessDenied("sts:AssumeRole", role_arn, str(error)) from error
+            raise
+        creds = answer["Credentials"]
+        session = boto3.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
+        self._credentials[key] = _Credentials(session=session, expires=creds["Expiration"])
+        return session

@@ -1,0 +1,152 @@
+"""The embedded default: a public-bucket incident in a simulated organization, end to end.
+
+A developer in a production member account leaves a bucket policy that lets anyone read customer
+data, and another team adds a deny-only TLS policy to its log bucket. Both CloudTrail events go
+through the template's EventBridge rule to the queue and the real evaluator handler; the demo then
+shows what orgwarden decided, what it changed, the finding in the member account's Security Hub
+and the evidence record.
+"""
+
+import json
+import os
+import sys
+from typing import Any, TextIO
+
+from orgwarden.aws.evidence_store import EvidenceStore
+from orgwarden.simulation import (
+    HOME_REGION,
+    SimulatedOrganization,
+    build_organization,
+    cloudtrail_event,
+    moto_endpoint,
+)
+
+RULE = "s3_bucket_public_access"
+DEVELOPER = "arn:aws:sts::{account}:assumed-role/DeveloperAccess/jane.doe@example.com"
+
+
+def public_read_policy(bucket: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "TemporaryPublicReadForLoadTest",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+            }
+        ],
+    }
+
+
+def deny_insecure_transport_policy(bucket: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+
+
+def make_drift(sim: SimulatedOrganization, account_name: str, bucket: str, policy: dict[str, Any]) -> dict[str, Any]:
+    """A developer creates the bucket and puts the policy; returns CloudTrail's event for it."""
+    account = sim.accounts[account_name]
+    s3 = sim.session(account.account_id).client("s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    return cloudtrail_event(
+        event_name="PutBucketPolicy",
+        account_id=account.account_id,
+        region=HOME_REGION,
+        request_parameters={"bucketName": bucket, "bucketPolicy": policy, "policy": [""]},
+        principal_arn=DEVELOPER.format(account=account.account_id),
+    )
+
+
+def run(out: TextIO = sys.stdout) -> int:
+    with moto_endpoint() as endpoint:
+        say = _printer(out)
+        say(f"moto server at {endpoint}; building the organization")
+        sim = build_organization()
+        for account in sim.accounts.values():
+            say(f"  {account.name:<18} {account.account_id}  OU {account.ou}")
+        say(f"governance bus {sim.bus_arn}")
+        for name, pattern in sim.rules.items():
+            say(f"  rule {name}: {json.dumps(pattern['detail']['eventName'])}")
+        os.environ.update(sim.evaluator_environment(modes={RULE: "enforce"}))
+        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+
+        payments = sim.accounts["payments-prod"].account_id
+        cases = [
+            ("payments-prod", f"payments-customer-data-{payments}", public_read_policy),
+            ("payments-prod", f"payments-access-logs-{payments}", deny_insecure_transport_policy),
+        ]
+        for account_name, bucket, policy in cases:
+            event = make_drift(sim, account_name, bucket, policy(bucket))
+            say("")
+            say(f"== {event['detail']['eventName']} on {bucket} ({account_name})")
+            say(f"   by {event['detail']['userIdentity']['arn']}")
+            say(f"   from {event['detail']['sourceIPAddress']} at {event['detail']['eventTime']}")
+            say(f"   event id {event['detail']['eventID']}")
+            sim.deliver(event)
+            messages = sim.receive()
+            say(f"   routed through the template's rule to the queue: {len(messages)} message(s)")
+            answer = sim.invoke_evaluator(messages)
+            say(f"   batch item failures: {answer['batchItemFailures'] or 'none'}")
+            _show_result(sim, say, account_name, bucket)
+    return 0
+
+
+def _show_result(sim: SimulatedOrganization, say: Any, account_name: str, bucket: str) -> None:
+    account_id = sim.accounts[account_name].account_id
+    session = sim.session(account_id)
+    finding_id = f"orgwarden/{RULE}/{account_id}/{HOME_REGION}/{bucket}"
+    store = EvidenceStore(sim.session(sim.tooling.account_id).client("dynamodb"), "orgwarden-evidence")
+    for record in store.history(finding_id):
+        say(f"   verdict: {record.detected_status.value}: {record.detected_reason}")
+        if record.action:
+            action = record.action
+            say(f"   fix: {action.remediation} [{action.mode.value}] -> {action.outcome}")
+            say(f"        before {json.dumps(action.before)}")
+            say(f"        after  {json.dumps(action.after)}")
+        say(f"   final status: {record.status.value}: {record.reason}")
+        if record.cause:
+            say(f"   evidence names the cause: {record.cause.principal_arn} from {record.cause.source_ip}")
+    block = session.client("s3").get_public_access_block(Bucket=bucket) if _has_block(session, bucket) else None
+    say(f"   bucket Block Public Access now: {json.dumps(block['PublicAccessBlockConfiguration']) if block else 'not set'}")
+    findings = [
+        f for f in session.client("securityhub").get_findings()["Findings"] if f["Id"] == finding_id
+    ]
+    for f in findings:
+        say(f"   Security Hub finding in account {f['AwsAccountId']} ({f['ProductArn']})")
+        say(f"     Id {f['Id']}")
+        say(f"     Compliance {f['Compliance']['Status']}  Severity {f['Severity']['Label']}  "
+            f"RecordState {f['RecordState']}  {', '.join(f['Compliance']['RelatedRequirements'])}")
+        fields = f.get("ProductFields", {})
+        cause = {k.rsplit("/", 1)[-1]: v for k, v in fields.items() if "/Cause" in k}
+        say(f"     cause {json.dumps(cause)}")
+    say(f"   evidence: {len(store.history(finding_id))} record(s) under FINDING#{finding_id}")
+
+
+def _has_block(session: Any, bucket: str) -> bool:
+    try:
+        session.client("s3").get_public_access_block(Bucket=bucket)
+    except session.client("s3").exceptions.ClientError:
+        return False
+    return True
+
+
+def _printer(out: TextIO) -> Any:
+    def say(line: str) -> None:
+        print(line, file=out, flush=True)
+
+    return say

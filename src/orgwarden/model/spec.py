@@ -1,0 +1,109 @@
+"""How a rule is declared: a `RuleSpec` (data) plus a pure `evaluate` function.
+
+Everything the platform derives from a rule (EventBridge patterns, IAM permissions, the finding's
+controls and text, the reference table) is read from the spec, never from rule code.
+"""
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
+
+
+class Severity(StrEnum):
+    INFORMATIONAL = "INFORMATIONAL"
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+    CRITICAL = "CRITICAL"
+
+
+class Status(StrEnum):
+    """A verdict's outcome. The first four are ASFF `Compliance.Status` values."""
+
+    PASSED = "PASSED"
+    WARNING = "WARNING"
+    FAILED = "FAILED"
+    NOT_AVAILABLE = "NOT_AVAILABLE"
+    # The resource is gone or out of scope: the finding is archived, not judged.
+    NOT_APPLICABLE = "NOT_APPLICABLE"
+
+
+class Mode(StrEnum):
+    """What the service may do about a FAILED verdict for a rule."""
+
+    OFF = "off"  # not evaluated at all
+    DETECT = "detect"  # evaluate and report; never change anything
+    DRY_RUN = "dry-run"  # also decide and record the exact change, without making it
+    ENFORCE = "enforce"  # make the change, then verify it
+
+
+class CloudTrail(BaseModel):
+    """A CloudTrail management event that triggers a rule.
+
+    `ids` is a JMESPath expression over the event's `detail` that yields the resource id (or a
+    list of them).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    service: str
+    event_name: str
+    ids: str
+
+    @property
+    def source(self) -> str:
+        return f"aws.{self.service}"
+
+    @property
+    def event_source(self) -> str:
+        return f"{self.service}.amazonaws.com"
+
+
+Trigger = CloudTrail
+
+
+class RuleSpec(BaseModel):
+    """The declaration of one rule. `id` equals the rule's module name (checked at load)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]+$")
+    title: str = Field(max_length=256)
+    description: str = Field(max_length=1024)
+    resource_type: str  # the ASFF resource type, e.g. AwsS3Bucket
+    severity: Severity
+    finding_types: tuple[str, ...] = ("Software and Configuration Checks/AWS Security Best Practices",)
+    triggers: tuple[Trigger, ...]
+    controls: Mapping[str, tuple[str, ...]]
+    remediation: str | None = None  # a verb, e.g. s3_block_bucket_public_access
+    recommendation: str = Field(max_length=512)
+    recommendation_url: str | None = None
+    permissions: tuple[str, ...]
+    default_mode: Mode = Mode.DETECT
+
+    @field_validator("finding_types")
+    @classmethod
+    def _asff_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for finding_type in value:
+            if not 1 <= finding_type.count("/") <= 2:
+                raise ValueError(f"finding type {finding_type!r} is not namespace/category[/classifier]")
+        return value
+
+    def related_requirements(self) -> list[str]:
+        """ASFF `Compliance.RelatedRequirements`: one entry per control, framework first."""
+        return [f"{framework} {control}" for framework, ids in self.controls.items() for control in ids]
+
+
+class Verdict(BaseModel):
+    """What a rule concluded about one resource, and why, in words an on-call engineer can act on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    status: Status
+    reason: str = Field(max_length=1024)
+    # Facts behind the verdict (offending statements, grants, settings), kept in the evidence.
+    facts: Mapping[str, Any] = Field(default_factory=dict)

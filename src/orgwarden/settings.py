@@ -1,0 +1,26 @@
+"""Runtime configuration, read from the environment the template sets (prefix ORGWARDEN_)."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from orgwarden.model.spec import Mode
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ORGWARDEN_", extra="ignore", frozen=True)
+
+    organization_id: str = Field(default="", pattern=r"^(o-[a-z0-9]{10,32})?$")
+    evidence_table: str
+    idempotency_table: str
+    read_role_name: str = "OrgwardenRead"
+    remediation_role_name: str = "OrgwardenRemediation"
+    finding_writer_role_name: str = "OrgwardenFindingWriter"
+    # Per-rule mode overrides, e.g. {"s3_bucket_public_access": "enforce"}; the default is the
+    # rule's own `default_mode`.
+    modes: dict[str, Mode] = Field(default_factory=dict)
+    # How long a processed event id is remembered, so redeliveries are not processed twice.
+    idempotency_ttl_seconds: int = Field(default=3600, ge=60)
+
+    @property
+    def own_role_names(self) -> tuple[str, ...]:
+        return (self.read_role_name, self.remediation_role_name, self.finding_writer_role_name)
