@@ -19,15 +19,16 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 def record_handler(record: SQSRecord) -> list[dict[str, Any]]:
     service = event_service()
+    logger.set_correlation_id(None)  # never let the previous record's id label this one
     try:
         parsed, raw = service.parse(record.body)
+        logger.set_correlation_id(parsed.id)
+        return service.handle(parsed, raw)
     except RejectedEvent as error:
         # Reported as this item's failure (its siblings go on); redrive takes it to the DLQ.
         logger.error("event rejected", extra={"message_id": record.message_id, "reason": str(error)})
         metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
         raise
-    logger.set_correlation_id(parsed.id)
-    return service.handle(parsed, raw)
 
 
 @logger.inject_lambda_context

@@ -1,0 +1,64 @@
+"""Shared fixtures: real event JSON from tests/events, and moto's server as the AWS endpoint."""
+
+import json
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from orgwarden.simulation import SimulatedOrganization, build_organization, moto_endpoint
+
+EVENTS = Path(__file__).parent / "events"
+
+
+def load_event(kind: str, service: str, name: str) -> dict[str, Any]:
+    """A real-shaped event fixture, e.g. load_event("cloudtrail", "s3", "PutBucketPolicy")."""
+    loaded: dict[str, Any] = json.loads((EVENTS / kind / service / f"{name}.json").read_text())
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """One moto server for the session; tests keep apart by unique accounts and names."""
+    with moto_endpoint() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="session")
+def organization(moto_server: str) -> SimulatedOrganization:
+    return build_organization()
+
+
+@pytest.fixture
+def account_id() -> str:
+    """A fresh member account id: moto creates an account's state on first use."""
+    return "".join(str(secrets.randbelow(10)) for _ in range(12))
+
+
+def session_in(account_id: str) -> boto3.Session:
+    creds = boto3.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
+        RoleSessionName="test",
+    )["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name="us-east-1",
+    )
+
+
+class ApiCalls:
+    """Counts the AWS API calls boto3 makes, through botocore's event system."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        self.calls.append(f"{model.service_model.service_id}.{model.name}")
+
+    def named(self, name: str) -> list[str]:
+        return [c for c in self.calls if c.endswith(f".{name}")]

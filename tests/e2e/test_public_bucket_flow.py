@@ -1,0 +1,144 @@
+"""End to end on moto's server: a member makes a bucket public; the event goes through the
+template's rule, the queue and the real handler; the bucket is blocked, the finding is in the
+member account's Security Hub, and the evidence names who did it (scenarios 1, 2, 4, 20)."""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from orgwarden.aws.evidence_store import EvidenceStore
+from orgwarden.demo import deny_insecure_transport_policy, make_drift, public_read_policy
+from orgwarden.runtime import event_service
+from orgwarden.simulation import EVIDENCE_TABLE, SimulatedOrganization
+
+RULE = "s3_bucket_public_access"
+
+
+@pytest.fixture
+def enforce(organization: SimulatedOrganization, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatedOrganization]:
+    for key, value in organization.evaluator_environment(modes={RULE: "enforce"}).items():
+        monkeypatch.setenv(key, value)
+    event_service.cache_clear()
+    yield organization
+    event_service.cache_clear()
+
+
+def run(sim: SimulatedOrganization, event: dict[str, Any]) -> dict[str, Any]:
+    sim.deliver(event)
+    messages = sim.receive()
+    assert len(messages) == 1, "the template's rule did not route the event to the queue"
+    return sim.invoke_evaluator(messages)
+
+
+def findings(sim: SimulatedOrganization, account_id: str) -> dict[str, dict[str, Any]]:
+    client = sim.session(account_id).client("securityhub")
+    return {f["Id"]: f for page in client.get_paginator("get_findings").paginate() for f in page["Findings"]}
+
+
+def history(sim: SimulatedOrganization, finding_id: str) -> list[Any]:
+    dynamodb = sim.session(sim.tooling.account_id).client("dynamodb")
+    return EvidenceStore(dynamodb, EVIDENCE_TABLE).history(finding_id)
+
+
+def test_scenario_1_a_public_bucket_is_blocked_verified_and_reported(enforce: SimulatedOrganization) -> None:
+    sim = enforce
+    member = sim.accounts["payments-prod"].account_id
+    bucket = f"e2e-customer-data-{member}"
+    event = make_drift(sim, "payments-prod", bucket, public_read_policy(bucket))
+
+    assert run(sim, event) == {"batchItemFailures": []}
+
+    s3 = sim.session(member).client("s3")
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert block == {"BlockPublicAcls": True, "IgnorePublicAcls": True,
+                     "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+
+    finding_id = f"orgwarden/{RULE}/{member}/us-east-1/{bucket}"
+    finding = findings(sim, member)[finding_id]
+    assert finding["AwsAccountId"] == member
+    assert finding["ProductArn"] == f"arn:aws:securityhub:us-east-1:{member}:product/{member}/default"
+    assert finding["Compliance"]["Status"] == "PASSED"
+    assert finding["Compliance"]["RelatedRequirements"] == ["aws-fsbp S3.2", "aws-fsbp S3.3"]
+    assert finding["Resources"][0]["Id"] == f"arn:aws:s3:::{bucket}"
+    assert "TemporaryPublicReadForLoadTest" in finding["Description"]
+    fields = finding["ProductFields"]
+    assert fields["orgwarden/governance/DetectedStatus"] == "FAILED"
+    assert fields["orgwarden/governance/RemediationOutcome"] == "verified"
+    assert fields["orgwarden/governance/CauseEventId"] == event["detail"]["eventID"]
+    # Imported from the member account, not the tooling account (aws-facts 2).
+    assert finding_id not in findings(sim, sim.tooling.account_id)
+
+    (record,) = history(sim, finding_id)
+    assert record.detected_status.value == "FAILED"
+    assert record.status.value == "PASSED"
+    assert "TemporaryPublicReadForLoadTest" in record.detected_reason
+    assert record.cause is not None
+    # Scenario 2: who made it public, from where, when, by which event.
+    assert record.cause.principal_arn == f"arn:aws:sts::{member}:assumed-role/DeveloperAccess/jane.doe@example.com"
+    assert record.cause.source_ip == "203.0.113.24"
+    assert record.cause.event_name == "PutBucketPolicy"
+    assert record.cause.event_id == event["detail"]["eventID"]
+    assert record.action is not None
+    assert record.action.outcome == "verified"
+    assert record.action.before is None
+    assert record.action.actor == f"arn:aws:iam::{member}:role/OrgwardenRemediation"
+
+
+def test_scenario_4_a_deny_only_policy_is_not_flagged_and_not_touched(enforce: SimulatedOrganization) -> None:
+    sim = enforce
+    member = sim.accounts["analytics-prod"].account_id
+    bucket = f"e2e-logs-{member}"
+    run(sim, make_drift(sim, "analytics-prod", bucket, deny_insecure_transport_policy(bucket)))
+
+    s3 = sim.session(member).client("s3")
+    with pytest.raises(s3.exceptions.ClientError, match="NoSuchPublicAccessBlockConfiguration"):
+        s3.get_public_access_block(Bucket=bucket)
+    finding = findings(sim, member)[f"orgwarden/{RULE}/{member}/us-east-1/{bucket}"]
+    assert finding["Compliance"]["Status"] == "PASSED"
+    (record,) = history(sim, finding["Id"])
+    assert record.action is None
+
+
+def test_detect_mode_reports_and_changes_nothing(organization: SimulatedOrganization,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    sim = organization
+    for key, value in sim.evaluator_environment(modes={}).items():  # the rule's default: detect
+        monkeypatch.setenv(key, value)
+    event_service.cache_clear()
+    member = sim.accounts["sandbox-dev"].account_id
+    bucket = f"e2e-detect-{member}"
+    run(sim, make_drift(sim, "sandbox-dev", bucket, public_read_policy(bucket)))
+    event_service.cache_clear()
+
+    s3 = sim.session(member).client("s3")
+    with pytest.raises(s3.exceptions.ClientError, match="NoSuchPublicAccessBlockConfiguration"):
+        s3.get_public_access_block(Bucket=bucket)
+    finding = findings(sim, member)[f"orgwarden/{RULE}/{member}/us-east-1/{bucket}"]
+    assert finding["Compliance"]["Status"] == "FAILED"
+    assert finding["Severity"]["Label"] == "CRITICAL"
+    (record,) = history(sim, finding["Id"])
+    assert record.action is not None and record.action.outcome == "not-attempted"
+
+
+def test_scenario_20_the_same_event_delivered_twice_is_processed_once(enforce: SimulatedOrganization) -> None:
+    sim = enforce
+    member = sim.accounts["payments-prod"].account_id
+    bucket = f"e2e-twice-{member}"
+    event = make_drift(sim, "payments-prod", bucket, public_read_policy(bucket))
+    sim.deliver(event)
+    sim.deliver(event)  # at-least-once: EventBridge may deliver the same event again
+    messages = sim.receive()
+    assert len(messages) == 2
+    assert {json.loads(m["Body"])["detail"]["eventID"] for m in messages} == {event["detail"]["eventID"]}
+    # The two deliveries carry different envelope ids only if EventBridge re-sent them; the
+    # idempotency key is the envelope id, so give both the original id, as a redelivery has.
+    for message in messages:
+        body = json.loads(message["Body"])
+        body["id"] = event["id"]
+        message["Body"] = json.dumps(body)
+    assert sim.invoke_evaluator(messages) == {"batchItemFailures": []}
+
+    (record,) = history(sim, f"orgwarden/{RULE}/{member}/us-east-1/{bucket}")
+    assert record.action is not None and record.action.outcome == "verified"

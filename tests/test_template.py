@@ -1,0 +1,93 @@
+"""`template.yaml` checked against the catalogue and the code that runs under it."""
+
+from typing import Any
+
+import pytest
+
+from orgwarden.settings import Settings
+from orgwarden.simulation import load_template, rules_targeting_queue
+from policies import load_catalogue
+
+TEMPLATE = load_template()
+RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+
+
+def test_every_event_source_in_the_catalogue_has_exactly_its_generated_pattern() -> None:
+    declared = {
+        rule["Properties"]["EventPattern"]["detail"]["eventSource"][0]: rule["Properties"]["EventPattern"]
+        for rule in rules_targeting_queue(RESOURCES).values()
+    }
+    generated = load_catalogue().event_patterns()
+    assert set(declared) == set(generated), "a rule in template.yaml is missing or has no trigger"
+    for source, pattern in generated.items():
+        got = declared[source]
+        assert got["source"] == pattern["source"]
+        assert got["detail-type"] == pattern["detail-type"]
+        assert got["detail"]["eventSource"] == pattern["detail"]["eventSource"]
+        assert sorted(got["detail"]["eventName"]) == pattern["detail"]["eventName"]
+
+
+def test_rules_live_on_the_governance_bus_and_keep_failed_deliveries() -> None:
+    for name, rule in rules_targeting_queue(RESOURCES).items():
+        props = rule["Properties"]
+        assert props["EventBusName"] == {"Ref": "GovernanceBus"}, name
+        (target,) = props["Targets"]
+        assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["EvaluationDLQ", "Arn"]}
+
+
+def test_the_bus_admits_only_the_organization() -> None:
+    policies = [r for r in RESOURCES.values() if r["Type"] == "AWS::Events::EventBusPolicy"]
+    assert policies, "no bus policy"
+    statement = policies[0]["Properties"]["Statement"]
+    assert statement["Action"] == "events:PutEvents"
+    assert statement["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": {"Ref": "OrganizationId"}}}
+
+
+def test_queue_visibility_is_at_least_six_times_the_function_timeout() -> None:
+    timeout = TEMPLATE["Globals"]["Function"]["Timeout"]
+    timeout = RESOURCES["EvaluatorFunction"]["Properties"].get("Timeout", timeout)
+    assert RESOURCES["EvaluationQueue"]["Properties"]["VisibilityTimeout"] >= 6 * timeout
+
+
+def test_the_evaluator_reports_partial_batch_failures() -> None:
+    (source,) = RESOURCES["EvaluatorFunction"]["Properties"]["Events"].values()
+    assert source["Type"] == "SQS"
+    assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_the_handler_path_exists() -> None:
+    module, _, function = RESOURCES["EvaluatorFunction"]["Properties"]["Handler"].rpartition(".")
+    imported = __import__(module, fromlist=[function])
+    assert callable(getattr(imported, function))
+
+
+def test_every_setting_without_a_default_is_set_by_the_template() -> None:
+    env = RESOURCES["EvaluatorFunction"]["Properties"]["Environment"]["Variables"]
+    required = [name for name, field in Settings.model_fields.items() if field.is_required()]
+    assert required
+    for name in required:
+        assert f"ORGWARDEN_{name.upper()}" in env
+    for key in env:
+        if key.startswith("ORGWARDEN_"):
+            assert key.removeprefix("ORGWARDEN_").lower() in Settings.model_fields, f"{key} is not read"
+
+
+@pytest.mark.parametrize("table", ["EvidenceTable", "IdempotencyTable"])
+def test_tables_have_point_in_time_recovery_and_encryption(table: str) -> None:
+    props = RESOURCES[table]["Properties"]
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert props["SSESpecification"]["SSEEnabled"] is True
+
+
+def test_the_function_may_assume_only_orgwarden_roles_inside_the_organization() -> None:
+    statements = [
+        s
+        for policy in RESOURCES["EvaluatorFunction"]["Properties"]["Policies"]
+        for s in policy.get("Statement", [])
+        if "sts:AssumeRole" in s["Action"]
+    ]
+    assert statements
+    for statement in statements:
+        assert statement["Condition"] == {"StringEquals": {"aws:ResourceOrgID": {"Ref": "OrganizationId"}}}
+        for resource in statement["Resource"]:
+            assert "role/" in str(resource) and "*" not in str(resource).split("role/")[-1]
