@@ -14,7 +14,9 @@ RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 
 def test_every_event_source_in_the_catalogue_has_exactly_its_generated_pattern() -> None:
     declared = {
-        rule["Properties"]["EventPattern"]["detail"]["eventSource"][0]: rule["Properties"]["EventPattern"]
+        rule["Properties"]["EventPattern"]["detail"]["eventSource"][0]: rule["Properties"][
+            "EventPattern"
+        ]
         for rule in rules_targeting_queue(RESOURCES).values()
     }
     generated = load_catalogue().event_patterns()
@@ -40,7 +42,9 @@ def test_the_bus_admits_only_the_organization() -> None:
     assert policies, "no bus policy"
     statement = policies[0]["Properties"]["Statement"]
     assert statement["Action"] == "events:PutEvents"
-    assert statement["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": {"Ref": "OrganizationId"}}}
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:PrincipalOrgID": {"Ref": "OrganizationId"}}
+    }
 
 
 def test_queue_visibility_is_at_least_six_times_the_function_timeout() -> None:
@@ -69,7 +73,9 @@ def test_every_setting_without_a_default_is_set_by_the_template() -> None:
         assert f"ORGWARDEN_{name.upper()}" in env
     for key in env:
         if key.startswith("ORGWARDEN_"):
-            assert key.removeprefix("ORGWARDEN_").lower() in Settings.model_fields, f"{key} is not read"
+            assert key.removeprefix("ORGWARDEN_").lower() in Settings.model_fields, (
+                f"{key} is not read"
+            )
 
 
 @pytest.mark.parametrize("table", ["EvidenceTable", "IdempotencyTable"])
@@ -88,6 +94,9 @@ def test_the_function_may_assume_only_orgwarden_roles_inside_the_organization() 
     ]
     assert statements
     for statement in statements:
-        assert statement["Condition"] == {"StringEquals": {"aws:ResourceOrgID": {"Ref": "OrganizationId"}}}
+        assert statement["Condition"] == {
+            "StringEquals": {"aws:ResourceOrgID": {"Ref": "OrganizationId"}}
+        }
         for resource in statement["Resource"]:
-            assert "role/" in str(resource) and "*" not in str(resource).split("role/")[-1]
+            assert "role/" in str(resource)
+            assert "*" not in str(resource).split("role/")[-1]

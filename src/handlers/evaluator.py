@@ -4,7 +4,11 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -26,7 +30,9 @@ def record_handler(record: SQSRecord) -> list[dict[str, Any]]:
         return service.handle(parsed, raw)
     except RejectedEvent as error:
         # Reported as this item's failure (its siblings go on); redrive takes it to the DLQ.
-        logger.error("event rejected", extra={"message_id": record.message_id, "reason": str(error)})
+        logger.error(
+            "event rejected", extra={"message_id": record.message_id, "reason": str(error)}
+        )
         metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
         raise
 

@@ -9,7 +9,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser(
         "demo",
-        help="run a public-bucket incident end to end in a simulated organization (moto, no AWS account)",
+        help="run a public-bucket incident end to end in a simulated organization (no AWS account)",
     )
     args = parser.parse_args(argv)
     if args.command == "demo":

@@ -38,19 +38,23 @@ def decide(
     if verdict.status is not Status.FAILED:
         return Decision(act=Act.NOTHING, mode=mode, reason=f"verdict is {verdict.status.value}")
     if spec.remediation is None:
-        return Decision(act=Act.REPORT, mode=mode, reason="no safe automatic fix exists for this rule")
+        return Decision(
+            act=Act.REPORT, mode=mode, reason="no safe automatic fix exists for this rule"
+        )
     if mode in (Mode.OFF, Mode.DETECT):
         return Decision(act=Act.REPORT, mode=mode, reason=f"rule is in {mode.value} mode")
     if principal_arn and _is_own(principal_arn, own_role_names):
         # Loop guard: the drift was made by orgwarden itself; never answer it with a change.
-        return Decision(act=Act.REPORT, mode=mode, reason=f"change was made by orgwarden ({principal_arn})")
+        return Decision(
+            act=Act.REPORT, mode=mode, reason=f"change was made by orgwarden ({principal_arn})"
+        )
     if mode is Mode.DRY_RUN:
         return Decision(act=Act.PLAN, mode=mode, reason="rule is in dry-run mode")
     return Decision(act=Act.REMEDIATE, mode=mode, reason="rule is in enforce mode")
 
 
 def _is_own(principal_arn: str, own_role_names: Iterable[str]) -> bool:
-    """True when `principal_arn` is one of orgwarden's roles, or a session of one, in any account."""
+    """True when `principal_arn` is one of orgwarden's roles (or its session), in any account."""
     return any(
         principal_arn.endswith(f":role/{name}") or f":assumed-role/{name}/" in principal_arn
         for name in own_role_names

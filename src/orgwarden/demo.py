@@ -56,7 +56,9 @@ def deny_insecure_transport_policy(bucket: str) -> dict[str, Any]:
     }
 
 
-def make_drift(sim: SimulatedOrganization, account_name: str, bucket: str, policy: dict[str, Any]) -> dict[str, Any]:
+def make_drift(
+    sim: SimulatedOrganization, account_name: str, bucket: str, policy: dict[str, Any]
+) -> dict[str, Any]:
     """A developer creates the bucket and puts the policy; returns CloudTrail's event for it."""
     account = sim.accounts[account_name]
     s3 = sim.session(account.account_id).client("s3")
@@ -87,13 +89,24 @@ def run(out: TextIO = sys.stdout) -> int:
 
         payments = sim.accounts["payments-prod"].account_id
         cases = [
-            ("payments-prod", f"payments-customer-data-{payments}", public_read_policy),
-            ("payments-prod", f"payments-access-logs-{payments}", deny_insecure_transport_policy),
+            (
+                "a load test's public-read policy left on customer data: must be fixed",
+                "payments-prod",
+                f"payments-customer-data-{payments}",
+                public_read_policy,
+            ),
+            (
+                "a deny-only policy (TLS required): must not be flagged or touched",
+                "payments-prod",
+                f"payments-access-logs-{payments}",
+                deny_insecure_transport_policy,
+            ),
         ]
-        for account_name, bucket, policy in cases:
+        for story, account_name, bucket, policy in cases:
             event = make_drift(sim, account_name, bucket, policy(bucket))
             say("")
-            say(f"== {event['detail']['eventName']} on {bucket} ({account_name})")
+            say(f"== {story}")
+            say(f"   {event['detail']['eventName']} on {bucket} ({account_name})")
             say(f"   by {event['detail']['userIdentity']['arn']}")
             say(f"   from {event['detail']['sourceIPAddress']} at {event['detail']['eventTime']}")
             say(f"   event id {event['detail']['eventID']}")
@@ -110,7 +123,9 @@ def _show_result(sim: SimulatedOrganization, say: Any, account_name: str, bucket
     account_id = sim.accounts[account_name].account_id
     session = sim.session(account_id)
     finding_id = f"orgwarden/{RULE}/{account_id}/{HOME_REGION}/{bucket}"
-    store = EvidenceStore(sim.session(sim.tooling.account_id).client("dynamodb"), "orgwarden-evidence")
+    store = EvidenceStore(
+        sim.session(sim.tooling.account_id).client("dynamodb"), "orgwarden-evidence"
+    )
     for record in store.history(finding_id):
         say(f"   verdict: {record.detected_status.value}: {record.detected_reason}")
         if record.action:
@@ -120,17 +135,25 @@ def _show_result(sim: SimulatedOrganization, say: Any, account_name: str, bucket
             say(f"        after  {json.dumps(action.after)}")
         say(f"   final status: {record.status.value}: {record.reason}")
         if record.cause:
-            say(f"   evidence names the cause: {record.cause.principal_arn} from {record.cause.source_ip}")
-    block = session.client("s3").get_public_access_block(Bucket=bucket) if _has_block(session, bucket) else None
-    say(f"   bucket Block Public Access now: {json.dumps(block['PublicAccessBlockConfiguration']) if block else 'not set'}")
+            cause = record.cause
+            say(f"   evidence names the cause: {cause.principal_arn} from {cause.source_ip}")
+    block = (
+        session.client("s3").get_public_access_block(Bucket=bucket)
+        if _has_block(session, bucket)
+        else None
+    )
+    shown = json.dumps(block["PublicAccessBlockConfiguration"]) if block else "not set"
+    say(f"   bucket Block Public Access now: {shown}")
     findings = [
         f for f in session.client("securityhub").get_findings()["Findings"] if f["Id"] == finding_id
     ]
     for f in findings:
         say(f"   Security Hub finding in account {f['AwsAccountId']} ({f['ProductArn']})")
         say(f"     Id {f['Id']}")
-        say(f"     Compliance {f['Compliance']['Status']}  Severity {f['Severity']['Label']}  "
-            f"RecordState {f['RecordState']}  {', '.join(f['Compliance']['RelatedRequirements'])}")
+        say(
+            f"     Compliance {f['Compliance']['Status']}  Severity {f['Severity']['Label']}  "
+            f"RecordState {f['RecordState']}  {', '.join(f['Compliance']['RelatedRequirements'])}"
+        )
         fields = f.get("ProductFields", {})
         cause = {k.rsplit("/", 1)[-1]: v for k, v in fields.items() if "/Cause" in k}
         say(f"     cause {json.dumps(cause)}")

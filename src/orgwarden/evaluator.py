@@ -98,7 +98,9 @@ class Evaluator:
         detail = event.detail
         if detail.error_code:
             # The call failed, so nothing changed: there is no new state to judge.
-            logger.info("call failed at source; nothing changed", extra={"error_code": detail.error_code})
+            logger.info(
+                "call failed at source; nothing changed", extra={"error_code": detail.error_code}
+            )
             metrics.add_metric(name="EventsIgnored", unit=MetricUnit.Count, value=1)
             return []
         routes = self.catalogue.routes(detail.event_source, detail.event_name)
@@ -116,13 +118,17 @@ class Evaluator:
                     f"detail.{route.trigger.ids}"
                 )
             for resource_id in ids:
-                ref = self._ref(route.rule, resource_id, detail.recipient_account_id, detail.aws_region)
+                ref = self._ref(
+                    route.rule, resource_id, detail.recipient_account_id, detail.aws_region
+                )
                 outcome = self.evaluate_resource(route.rule, ref, cause)
                 if outcome:
                     outcomes.append(outcome)
         return outcomes
 
-    def evaluate_resource(self, rule: Rule, ref: ResourceRef, cause: EventContext | None) -> Outcome | None:
+    def evaluate_resource(
+        self, rule: Rule, ref: ResourceRef, cause: EventContext | None
+    ) -> Outcome | None:
         spec = rule.spec
         mode = self.settings.modes.get(spec.id, spec.default_mode)
         if mode is Mode.OFF:
@@ -144,8 +150,11 @@ class Evaluator:
                 outcome = "planned" if decision.act is Act.PLAN else "not-attempted"
                 plan = remediation.plan(state) if decision.act is Act.PLAN else {}
                 action = ActionRecord(
-                    remediation=remediation.name, mode=mode, outcome=outcome,
-                    reason=decision.reason, planned_change=plan,
+                    remediation=remediation.name,
+                    mode=mode,
+                    outcome=outcome,
+                    reason=decision.reason,
+                    planned_change=plan,
                 )
 
         now = self.clock()
@@ -165,35 +174,58 @@ class Evaluator:
             action=action,
         )
         self.evidence.put(record)
-        finding = build_finding(spec, ref, final, observed_at=now, detected=detected, cause=cause, action=action)
+        finding = build_finding(
+            spec, ref, final, observed_at=now, detected=detected, cause=cause, action=action
+        )
         writer = self.sessions.client(
-            "securityhub", account_id=ref.account_id,
-            role_name=self.settings.finding_writer_role_name, region=ref.region,
+            "securityhub",
+            account_id=ref.account_id,
+            role_name=self.settings.finding_writer_role_name,
+            region=ref.region,
         )
         import_findings(writer, [finding])
-        metrics.add_metric(name=f"Verdict{final.status.value.title().replace('_', '')}", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(
+            name=f"Verdict{final.status.value.title().replace('_', '')}",
+            unit=MetricUnit.Count,
+            value=1,
+        )
         logger.info(
             "verdict",
-            extra={"rule_id": spec.id, "resource": ref.arn, "account": ref.account_id,
-                   "detected": detected.status.value, "status": final.status.value,
-                   "act": decision.act.value, "reason": final.reason},
+            extra={
+                "rule_id": spec.id,
+                "resource": ref.arn,
+                "account": ref.account_id,
+                "detected": detected.status.value,
+                "status": final.status.value,
+                "act": decision.act.value,
+                "reason": final.reason,
+            },
         )
         if action and action.outcome == "not-verified":
             metrics.add_metric(name="RemediationsNotVerified", unit=MetricUnit.Count, value=1)
             raise RemediationNotVerified(f"{spec.id} on {ref.arn}: {final.reason}")
         return Outcome(
-            rule_id=spec.id, resource_id=ref.resource_id, account_id=ref.account_id,
-            region=ref.region, finding_id=record.finding_id, detected=detected.status,
-            status=final.status, act=decision.act,
+            rule_id=spec.id,
+            resource_id=ref.resource_id,
+            account_id=ref.account_id,
+            region=ref.region,
+            finding_id=record.finding_id,
+            detected=detected.status,
+            status=final.status,
+            act=decision.act,
             remediation_outcome=action.outcome if action else None,
         )
 
     def _resolve_and_evaluate(self, rule: Rule, ref: ResourceRef) -> tuple[Any, Verdict]:
         try:
-            state = RESOLVERS[rule.spec.resource_type](self.sessions, ref, self.settings.read_role_name)
+            state = RESOLVERS[rule.spec.resource_type](
+                self.sessions, ref, self.settings.read_role_name
+            )
         except AccessDenied as error:
             metrics.add_metric(name="AccessDenied", unit=MetricUnit.Count, value=1)
-            return None, Verdict(status=Status.NOT_AVAILABLE, reason=f"Cannot read the resource: {error}")
+            return None, Verdict(
+                status=Status.NOT_AVAILABLE, reason=f"Cannot read the resource: {error}"
+            )
         except ResourceGone as error:
             return None, Verdict(status=Status.NOT_APPLICABLE, reason=f"Resource is gone: {error}")
         return state, rule.evaluate(state)
@@ -214,7 +246,9 @@ class Evaluator:
         except AccessDenied as error:
             metrics.add_metric(name="RemediationsDenied", unit=MetricUnit.Count, value=1)
             failed = Verdict(status=Status.FAILED, reason=f"Fix could not be applied: {error}")
-            action = ActionRecord(**common, outcome="denied", reason=str(error), finished_at=self.clock())
+            action = ActionRecord(
+                **common, outcome="denied", reason=str(error), finished_at=self.clock()
+            )
             return failed, action
         metrics.add_metric(name="Remediations", unit=MetricUnit.Count, value=1)
         # Verify: read the resource again, as the read role, and judge it with the same rule.
@@ -223,7 +257,9 @@ class Evaluator:
         action = ActionRecord(
             **common,
             outcome="verified" if verified else "not-verified",
-            reason=decision.reason if verified else f"after the fix the rule still says: {after.reason}",
+            reason=decision.reason
+            if verified
+            else f"after the fix the rule still says: {after.reason}",
             before=change.before,
             after=change.after,
             finished_at=self.clock(),

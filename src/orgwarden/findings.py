@@ -4,8 +4,8 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from orgwarden.model.evidence import ActionRecord
 from orgwarden.model.events import EventContext
+from orgwarden.model.evidence import ActionRecord
 from orgwarden.model.resources import ResourceRef
 from orgwarden.model.spec import RuleSpec, Severity, Status, Verdict
 
@@ -110,7 +110,10 @@ def build_finding(
     }
     if compliance is not Status.PASSED and verdict.reason:
         finding["Compliance"]["StatusReasons"] = [
-            {"ReasonCode": f"ORGWARDEN_{compliance.value}", "Description": _clip(verdict.reason, 2048)}
+            {
+                "ReasonCode": f"ORGWARDEN_{compliance.value}",
+                "Description": _clip(verdict.reason, 2048),
+            }
         ]
     return finding
 
@@ -118,7 +121,8 @@ def build_finding(
 def _describe(detected: Verdict, verdict: Verdict, action: ActionRecord | None) -> str:
     text = detected.reason
     if action:
-        text += f" orgwarden {action.mode.value}: {action.remediation} {action.outcome}: {action.reason}"
+        text += f" orgwarden {action.mode.value}: {action.remediation} {action.outcome}:"
+        text += f" {action.reason}"
     if verdict is not detected and verdict.reason != detected.reason:
         text += f" Now: {verdict.reason}"
     return _clip(text, MAX_DESCRIPTION)

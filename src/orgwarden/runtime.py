@@ -22,7 +22,9 @@ from policies import load_catalogue
 class EventService:
     """Parses a queued message and evaluates it at most once per event id."""
 
-    def __init__(self, evaluator: Evaluator, persistence: DynamoDBPersistenceLayer, ttl: int) -> None:
+    def __init__(
+        self, evaluator: Evaluator, persistence: DynamoDBPersistenceLayer, ttl: int
+    ) -> None:
         self.evaluator = evaluator
         self.idempotency = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=ttl)
         self._once = idempotent_function(

@@ -47,8 +47,8 @@ def moto_endpoint() -> Iterator[str]:
     os.environ.update(
         AWS_ENDPOINT_URL=endpoint,
         AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",  # noqa: S105 - moto's documented dummy credentials
-        AWS_SESSION_TOKEN="testing",  # noqa: S105
+        AWS_SECRET_ACCESS_KEY="testing",  # noqa: S106 - moto's documented dummy credentials
+        AWS_SESSION_TOKEN="testing",  # noqa: S106
         AWS_DEFAULT_REGION=HOME_REGION,
     )
     try:
@@ -224,14 +224,21 @@ def deploy_central(sim: SimulatedOrganization) -> None:
     """The central stack's event path and tables, from `template.yaml`'s own definitions."""
     resources = load_template()["Resources"]
     session = sim.session(sim.tooling.account_id)
-    sqs, events, dynamodb = session.client("sqs"), session.client("events"), session.client("dynamodb")
+    sqs, events, dynamodb = (
+        session.client("sqs"),
+        session.client("events"),
+        session.client("dynamodb"),
+    )
 
     sim.dlq_url = sqs.create_queue(QueueName=DLQ_NAME)["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=sim.dlq_url, AttributeNames=["QueueArn"])[
         "Attributes"
     ]["QueueArn"]
     queue = resources["EvaluationQueue"]["Properties"]
-    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": queue["RedrivePolicy"]["maxReceiveCount"]}
+    redrive = {
+        "deadLetterTargetArn": dlq_arn,
+        "maxReceiveCount": queue["RedrivePolicy"]["maxReceiveCount"],
+    }
     sim.queue_url = sqs.create_queue(
         QueueName=QUEUE_NAME,
         Attributes={
@@ -252,7 +259,10 @@ def deploy_central(sim: SimulatedOrganization) -> None:
         )
         sim.rules[logical_id] = pattern
 
-    for logical_id, name in (("EvidenceTable", EVIDENCE_TABLE), ("IdempotencyTable", IDEMPOTENCY_TABLE)):
+    for logical_id, name in (
+        ("EvidenceTable", EVIDENCE_TABLE),
+        ("IdempotencyTable", IDEMPOTENCY_TABLE),
+    ):
         props = resources[logical_id]["Properties"]
         table: dict[str, Any] = {
             "TableName": name,
@@ -316,16 +326,18 @@ def cloudtrail_event(
     request_parameters: dict[str, Any],
     principal_arn: str,
     source_ip: str = "203.0.113.24",
-    user_agent: str = "aws-cli/2.22.4 md/awscrt#0.23.4 ua/2.0 os/linux#6.8 md/arch#x86_64 lang/python#3.12.6",
+    user_agent: str = "aws-cli/2.22.4 md/awscrt#0.23.4 ua/2.0 os/linux#6.8 lang/python#3.12.6",
     event_time: datetime | None = None,
     service: str = "s3",
     error_code: str | None = None,
 ) -> dict[str, Any]:
     """The EventBridge event CloudTrail would emit for a call moto just served."""
     moment = (event_time or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    role_arn, _, session_name = principal_arn.replace(":sts::", ":iam::").replace(
-        ":assumed-role/", ":role/"
-    ).rpartition("/")
+    role_arn, _, session_name = (
+        principal_arn.replace(":sts::", ":iam::")
+        .replace(":assumed-role/", ":role/")
+        .rpartition("/")
+    )
     detail: dict[str, Any] = {
         "eventVersion": "1.10",
         "userIdentity": {
@@ -398,7 +410,9 @@ class LambdaContext:
 
     function_name: str = "orgwarden-evaluator"
     memory_limit_in_mb: int = 256
-    invoked_function_arn: str = f"arn:aws:lambda:{HOME_REGION}:000000000000:function:orgwarden-evaluator"
+    invoked_function_arn: str = (
+        f"arn:aws:lambda:{HOME_REGION}:000000000000:function:orgwarden-evaluator"
+    )
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     def get_remaining_time_in_millis(self) -> int:

@@ -6,7 +6,7 @@ AuthenticatedUsers groups, and Block Public Access (bucket and account settings 
 not neutralise it (RestrictPublicBuckets for policies, IgnorePublicAcls for ACLs).
 
 Scenarios:
-  1. policy Allow Principal "*" s3:GetObject, no Block Public Access   -> FAILED (names the statement)
+  1. policy Allow Principal "*" s3:GetObject, no Block Public Access   -> FAILED, names it
   2. policy Allow Principal "*" s3:PutObject                             -> FAILED, public write
   3. ACL grant READ to AllUsers or AuthenticatedUsers                    -> FAILED (names the grant)
   4. policy whose Principal "*" statements are all Deny                  -> PASSED
@@ -120,8 +120,10 @@ def evaluate(bucket: BucketAccess) -> Verdict:
 
     if live_statements or live_grants:
         access = sorted({s["access"] for s in live_statements} | {g["access"] for g in live_grants})
-        parts = [f"statement {s['sid']} allows {s['principal']} {', '.join(s['actions'])}"
-                 for s in live_statements]
+        parts = [
+            f"statement {s['sid']} allows {s['principal']} {', '.join(s['actions'])}"
+            for s in live_statements
+        ]
         parts += [f"ACL grants {g['permission']} to {g['group']}" for g in live_grants]
         facts["public_access"] = access
         return Verdict(
@@ -132,7 +134,9 @@ def evaluate(bucket: BucketAccess) -> Verdict:
 
     neutralised = []
     if statements:
-        neutralised.append(f"{len(statements)} public policy statement(s) neutralised by RestrictPublicBuckets")
+        neutralised.append(
+            f"{len(statements)} public policy statement(s) neutralised by RestrictPublicBuckets"
+        )
     if grants:
         neutralised.append(f"{len(grants)} public ACL grant(s) neutralised by IgnorePublicAcls")
     reason = "No policy statement or ACL grant gives public access."
@@ -188,7 +192,11 @@ def _confined(condition: Any) -> bool:
     for operator, clauses in condition.items():
         op = str(operator).lower()
         op = op.split(":", 1)[1] if ":" in op else op  # ForAnyValue:StringEquals -> stringequals
-        if op.endswith("ifexists") or op not in CONFINING_OPERATORS or not isinstance(clauses, Mapping):
+        if (
+            op.endswith("ifexists")
+            or op not in CONFINING_OPERATORS
+            or not isinstance(clauses, Mapping)
+        ):
             continue
         for key, values in clauses.items():
             if str(key).lower() in RESTRICTING_KEYS and _fixed(str(key).lower(), _as_list(values)):

@@ -17,7 +17,9 @@ RULE = "s3_bucket_public_access"
 
 
 @pytest.fixture
-def enforce(organization: SimulatedOrganization, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatedOrganization]:
+def enforce(
+    organization: SimulatedOrganization, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[SimulatedOrganization]:
     for key, value in organization.evaluator_environment(modes={RULE: "enforce"}).items():
         monkeypatch.setenv(key, value)
     event_service.cache_clear()
@@ -34,7 +36,11 @@ def run(sim: SimulatedOrganization, event: dict[str, Any]) -> dict[str, Any]:
 
 def findings(sim: SimulatedOrganization, account_id: str) -> dict[str, dict[str, Any]]:
     client = sim.session(account_id).client("securityhub")
-    return {f["Id"]: f for page in client.get_paginator("get_findings").paginate() for f in page["Findings"]}
+    return {
+        f["Id"]: f
+        for page in client.get_paginator("get_findings").paginate()
+        for f in page["Findings"]
+    }
 
 
 def history(sim: SimulatedOrganization, finding_id: str) -> list[Any]:
@@ -42,7 +48,9 @@ def history(sim: SimulatedOrganization, finding_id: str) -> list[Any]:
     return EvidenceStore(dynamodb, EVIDENCE_TABLE).history(finding_id)
 
 
-def test_scenario_1_a_public_bucket_is_blocked_verified_and_reported(enforce: SimulatedOrganization) -> None:
+def test_scenario_1_a_public_bucket_is_blocked_verified_and_reported(
+    enforce: SimulatedOrganization,
+) -> None:
     sim = enforce
     member = sim.accounts["payments-prod"].account_id
     bucket = f"e2e-customer-data-{member}"
@@ -52,13 +60,19 @@ def test_scenario_1_a_public_bucket_is_blocked_verified_and_reported(enforce: Si
 
     s3 = sim.session(member).client("s3")
     block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
-    assert block == {"BlockPublicAcls": True, "IgnorePublicAcls": True,
-                     "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+    assert block == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
 
     finding_id = f"orgwarden/{RULE}/{member}/us-east-1/{bucket}"
     finding = findings(sim, member)[finding_id]
     assert finding["AwsAccountId"] == member
-    assert finding["ProductArn"] == f"arn:aws:securityhub:us-east-1:{member}:product/{member}/default"
+    assert (
+        finding["ProductArn"] == f"arn:aws:securityhub:us-east-1:{member}:product/{member}/default"
+    )
     assert finding["Compliance"]["Status"] == "PASSED"
     assert finding["Compliance"]["RelatedRequirements"] == ["aws-fsbp S3.2", "aws-fsbp S3.3"]
     assert finding["Resources"][0]["Id"] == f"arn:aws:s3:::{bucket}"
@@ -76,7 +90,10 @@ def test_scenario_1_a_public_bucket_is_blocked_verified_and_reported(enforce: Si
     assert "TemporaryPublicReadForLoadTest" in record.detected_reason
     assert record.cause is not None
     # Scenario 2: who made it public, from where, when, by which event.
-    assert record.cause.principal_arn == f"arn:aws:sts::{member}:assumed-role/DeveloperAccess/jane.doe@example.com"
+    assert (
+        record.cause.principal_arn
+        == f"arn:aws:sts::{member}:assumed-role/DeveloperAccess/jane.doe@example.com"
+    )
     assert record.cause.source_ip == "203.0.113.24"
     assert record.cause.event_name == "PutBucketPolicy"
     assert record.cause.event_id == event["detail"]["eventID"]
@@ -86,7 +103,9 @@ def test_scenario_1_a_public_bucket_is_blocked_verified_and_reported(enforce: Si
     assert record.action.actor == f"arn:aws:iam::{member}:role/OrgwardenRemediation"
 
 
-def test_scenario_4_a_deny_only_policy_is_not_flagged_and_not_touched(enforce: SimulatedOrganization) -> None:
+def test_scenario_4_a_deny_only_policy_is_not_flagged_and_not_touched(
+    enforce: SimulatedOrganization,
+) -> None:
     sim = enforce
     member = sim.accounts["analytics-prod"].account_id
     bucket = f"e2e-logs-{member}"
@@ -101,8 +120,9 @@ def test_scenario_4_a_deny_only_policy_is_not_flagged_and_not_touched(enforce: S
     assert record.action is None
 
 
-def test_detect_mode_reports_and_changes_nothing(organization: SimulatedOrganization,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_detect_mode_reports_and_changes_nothing(
+    organization: SimulatedOrganization, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sim = organization
     for key, value in sim.evaluator_environment(modes={}).items():  # the rule's default: detect
         monkeypatch.setenv(key, value)
@@ -119,10 +139,13 @@ def test_detect_mode_reports_and_changes_nothing(organization: SimulatedOrganiza
     assert finding["Compliance"]["Status"] == "FAILED"
     assert finding["Severity"]["Label"] == "CRITICAL"
     (record,) = history(sim, finding["Id"])
-    assert record.action is not None and record.action.outcome == "not-attempted"
+    assert record.action is not None
+    assert record.action.outcome == "not-attempted"
 
 
-def test_scenario_20_the_same_event_delivered_twice_is_processed_once(enforce: SimulatedOrganization) -> None:
+def test_scenario_20_the_same_event_delivered_twice_is_processed_once(
+    enforce: SimulatedOrganization,
+) -> None:
     sim = enforce
     member = sim.accounts["payments-prod"].account_id
     bucket = f"e2e-twice-{member}"
@@ -131,7 +154,9 @@ def test_scenario_20_the_same_event_delivered_twice_is_processed_once(enforce: S
     sim.deliver(event)  # at-least-once: EventBridge may deliver the same event again
     messages = sim.receive()
     assert len(messages) == 2
-    assert {json.loads(m["Body"])["detail"]["eventID"] for m in messages} == {event["detail"]["eventID"]}
+    assert {json.loads(m["Body"])["detail"]["eventID"] for m in messages} == {
+        event["detail"]["eventID"]
+    }
     # The two deliveries carry different envelope ids only if EventBridge re-sent them; the
     # idempotency key is the envelope id, so give both the original id, as a redelivery has.
     for message in messages:
@@ -141,4 +166,5 @@ def test_scenario_20_the_same_event_delivered_twice_is_processed_once(enforce: S
     assert sim.invoke_evaluator(messages) == {"batchItemFailures": []}
 
     (record,) = history(sim, f"orgwarden/{RULE}/{member}/us-east-1/{bucket}")
-    assert record.action is not None and record.action.outcome == "verified"
+    assert record.action is not None
+    assert record.action.outcome == "verified"

@@ -11,8 +11,12 @@ from orgwarden.simulation import SimulatedOrganization
 
 
 @pytest.fixture
-def sim(organization: SimulatedOrganization, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatedOrganization]:
-    for key, value in organization.evaluator_environment(modes={"s3_bucket_public_access": "enforce"}).items():
+def sim(
+    organization: SimulatedOrganization, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[SimulatedOrganization]:
+    for key, value in organization.evaluator_environment(
+        modes={"s3_bucket_public_access": "enforce"}
+    ).items():
         monkeypatch.setenv(key, value)
     event_service.cache_clear()
     yield organization
@@ -23,24 +27,37 @@ def test_a_malformed_event_is_a_batch_item_failure_and_its_siblings_go_on(
     sim: SimulatedOrganization, caplog: pytest.LogCaptureFixture
 ) -> None:
     member = sim.accounts["sandbox-dev"].account_id
-    good = make_drift(sim, "sandbox-dev", f"batch-good-{member}", public_read_policy(f"batch-good-{member}"))
-    broken = make_drift(sim, "sandbox-dev", f"batch-bad-{member}", public_read_policy(f"batch-bad-{member}"))
+    good = make_drift(
+        sim, "sandbox-dev", f"batch-good-{member}", public_read_policy(f"batch-good-{member}")
+    )
+    broken = make_drift(
+        sim, "sandbox-dev", f"batch-bad-{member}", public_read_policy(f"batch-bad-{member}")
+    )
     broken["detail"]["recipientAccountId"] = 12345  # a producer changed the field's type
-    bad_id = make_drift(sim, "sandbox-dev", f"batch-id-{member}", public_read_policy(f"batch-id-{member}"))
+    bad_id = make_drift(
+        sim, "sandbox-dev", f"batch-id-{member}", public_read_policy(f"batch-id-{member}")
+    )
     bad_id["detail"]["requestParameters"]["bucketName"] = "../../etc/passwd"
     for event in (broken, good, bad_id):
         sim.deliver(event)
     messages = sim.receive()
     assert len(messages) == 3
-    by_bucket = {json.loads(m["Body"])["detail"]["requestParameters"]["bucketName"]: m["MessageId"] for m in messages}
+    by_bucket = {
+        json.loads(m["Body"])["detail"]["requestParameters"]["bucketName"]: m["MessageId"]
+        for m in messages
+    }
 
     answer = sim.invoke_evaluator(messages)
 
     failed = {f["itemIdentifier"] for f in answer["batchItemFailures"]}
     assert failed == {by_bucket[f"batch-bad-{member}"], by_bucket["../../etc/passwd"]}
     s3 = sim.session(member).client("s3")
-    assert s3.get_public_access_block(Bucket=f"batch-good-{member}")["PublicAccessBlockConfiguration"][
-        "BlockPublicPolicy"] is True
+    assert (
+        s3.get_public_access_block(Bucket=f"batch-good-{member}")["PublicAccessBlockConfiguration"][
+            "BlockPublicPolicy"
+        ]
+        is True
+    )
     reasons = [r.reason for r in caplog.records if r.getMessage() == "event rejected"]
     assert len(reasons) == 2
     assert any("detail.recipientAccountId" in reason for reason in reasons)
@@ -49,7 +66,9 @@ def test_a_malformed_event_is_a_batch_item_failure_and_its_siblings_go_on(
 
 def test_failed_messages_stay_on_the_queue_for_redrive(sim: SimulatedOrganization) -> None:
     member = sim.accounts["sandbox-dev"].account_id
-    broken = make_drift(sim, "sandbox-dev", f"redrive-{member}", public_read_policy(f"redrive-{member}"))
+    broken = make_drift(
+        sim, "sandbox-dev", f"redrive-{member}", public_read_policy(f"redrive-{member}")
+    )
     del broken["detail"]["eventName"]
     sim.deliver({**broken, "detail": {**broken["detail"], "eventName": "PutBucketPolicy"}})
     messages = sim.receive()
@@ -61,5 +80,7 @@ def test_failed_messages_stay_on_the_queue_for_redrive(sim: SimulatedOrganizatio
     # Not deleted: after the visibility timeout SQS delivers it again, and after
     # maxReceiveCount the redrive policy moves it to the dead-letter queue.
     sqs = sim.session(sim.tooling.account_id).client("sqs")
-    attributes = sqs.get_queue_attributes(QueueUrl=sim.queue_url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=sim.queue_url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+    )
     assert int(attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"]) >= 1

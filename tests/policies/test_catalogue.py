@@ -36,7 +36,9 @@ def test_every_rule_maps_to_controls_and_lists_numbered_scenarios(rule: Rule) ->
     assert "  1. " in rule.doc
 
 
-def test_a_rule_whose_id_is_not_its_module_name_fails_at_load(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_rule_whose_id_is_not_its_module_name_fails_at_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import policies.s3_bucket_public_access as module
 
     monkeypatch.setattr(module, "SPEC", module.SPEC.model_copy(update={"id": "something_else"}))

@@ -41,7 +41,9 @@ class BlockBucketPublicAccess:
 
     def apply(self, sessions: Sessions, state: BucketAccess, role_name: str) -> Change:
         ref: ResourceRef = state.ref
-        client = sessions.client("s3", account_id=ref.account_id, role_name=role_name, region=ref.region)
+        client = sessions.client(
+            "s3", account_id=ref.account_id, role_name=role_name, region=ref.region
+        )
         target = PublicAccessBlock.all_on()
         s3.put_bucket_block(client, ref, sessions.role_arn(ref.account_id, role_name), target)
         before = state.bucket_block.as_api() if state.bucket_block else None

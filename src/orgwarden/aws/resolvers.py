@@ -12,7 +12,9 @@ Resolver = Callable[[Sessions, ResourceRef, str], Any]
 
 def bucket_access(sessions: Sessions, ref: ResourceRef, role_name: str) -> Any:
     def client(service: str) -> Any:
-        return sessions.client(service, account_id=ref.account_id, role_name=role_name, region=ref.region)
+        return sessions.client(
+            service, account_id=ref.account_id, role_name=role_name, region=ref.region
+        )
 
     principal = sessions.role_arn(ref.account_id, role_name)
     return s3.read_bucket_access(client("s3"), client("s3control"), ref, principal)

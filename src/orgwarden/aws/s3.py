@@ -24,7 +24,9 @@ def read_bucket_access(s3: Any, s3control: Any, ref: ResourceRef, principal: str
     if bucket_block and bucket_block.fully_on:
         return BucketAccess(ref=ref, bucket_block=bucket_block, account_block=None)
     account_block = _call(
-        "s3:GetAccountPublicAccessBlock", principal, NO_BPA,
+        "s3:GetAccountPublicAccessBlock",
+        principal,
+        NO_BPA,
         lambda: s3control.get_public_access_block(AccountId=ref.account_id)[
             "PublicAccessBlockConfiguration"
         ],
@@ -37,7 +39,9 @@ def read_bucket_access(s3: Any, s3control: Any, ref: ResourceRef, principal: str
     if access.effective_block.fully_on:
         return access
     policy = _call(
-        "s3:GetBucketPolicy", principal, NO_POLICY,
+        "s3:GetBucketPolicy",
+        principal,
+        NO_POLICY,
         lambda: s3.get_bucket_policy(Bucket=bucket)["Policy"],
     )
     acl = _call("s3:GetBucketAcl", principal, None, lambda: s3.get_bucket_acl(Bucket=bucket))
@@ -51,15 +55,21 @@ def read_bucket_access(s3: Any, s3control: Any, ref: ResourceRef, principal: str
 
 def read_bucket_block(s3: Any, ref: ResourceRef, principal: str) -> PublicAccessBlock | None:
     found = _call(
-        "s3:GetBucketPublicAccessBlock", principal, NO_BPA,
-        lambda: s3.get_public_access_block(Bucket=ref.resource_id)["PublicAccessBlockConfiguration"],
+        "s3:GetBucketPublicAccessBlock",
+        principal,
+        NO_BPA,
+        lambda: s3.get_public_access_block(Bucket=ref.resource_id)[
+            "PublicAccessBlockConfiguration"
+        ],
     )
     return PublicAccessBlock.model_validate(found) if found else None
 
 
 def put_bucket_block(s3: Any, ref: ResourceRef, principal: str, block: PublicAccessBlock) -> None:
     _call(
-        "s3:PutBucketPublicAccessBlock", principal, None,
+        "s3:PutBucketPublicAccessBlock",
+        principal,
+        None,
         lambda: s3.put_public_access_block(
             Bucket=ref.resource_id,
             PublicAccessBlockConfiguration=block.as_api(),
@@ -72,7 +82,9 @@ def _grant(grant: dict[str, Any]) -> AclGrant:
     grantee = grant.get("Grantee", {})
     grantee_type = grantee.get("Type", "")
     ident = grantee.get("URI") or grantee.get("ID") or grantee.get("EmailAddress") or ""
-    return AclGrant(grantee_type=grantee_type, grantee=ident, permission=grant.get("Permission", ""))
+    return AclGrant(
+        grantee_type=grantee_type, grantee=ident, permission=grant.get("Permission", "")
+    )
 
 
 def _call(operation: str, principal: str, absent_code: str | None, call: Any) -> Any:

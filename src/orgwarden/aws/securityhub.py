@@ -20,7 +20,7 @@ class FindingImportFailed(Exception):
 
 
 def import_findings(securityhub: Any, findings: Sequence[dict[str, Any]]) -> int:
-    """BatchImportFindings in calls of at most 100 findings and 6 MB; returns the number of calls."""
+    """Import in calls of at most 100 findings and 6 MB; returns how many calls were made."""
     failed: list[dict[str, Any]] = []
     calls = 0
     for batch in _batches(findings):
@@ -38,7 +38,9 @@ def _batches(findings: Sequence[dict[str, Any]]) -> Iterator[list[dict[str, Any]
     size = 0
     for finding in findings:
         finding_size = len(json.dumps(finding, default=str))
-        if batch and (len(batch) == MAX_FINDINGS_PER_CALL or size + finding_size > MAX_BYTES_PER_CALL):
+        if batch and (
+            len(batch) == MAX_FINDINGS_PER_CALL or size + finding_size > MAX_BYTES_PER_CALL
+        ):
             yield batch
             batch, size = [], 0
         batch.append(finding)

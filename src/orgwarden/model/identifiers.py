@@ -1,4 +1,4 @@
-"""AWS identifier formats, validated before any identifier taken from an event reaches an API call."""
+"""AWS identifier formats: every identifier taken from an event is checked before an API call."""
 
 import re
 from typing import Annotated

@@ -76,7 +76,9 @@ class RuleSpec(BaseModel):
     description: str = Field(max_length=1024)
     resource_type: str  # the ASFF resource type, e.g. AwsS3Bucket
     severity: Severity
-    finding_types: tuple[str, ...] = ("Software and Configuration Checks/AWS Security Best Practices",)
+    finding_types: tuple[str, ...] = (
+        "Software and Configuration Checks/AWS Security Best Practices",
+    )
     triggers: tuple[Trigger, ...]
     controls: Mapping[str, tuple[str, ...]]
     remediation: str | None = None  # a verb, e.g. s3_block_bucket_public_access
@@ -90,16 +92,20 @@ class RuleSpec(BaseModel):
     def _asff_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for finding_type in value:
             if not 1 <= finding_type.count("/") <= 2:
-                raise ValueError(f"finding type {finding_type!r} is not namespace/category[/classifier]")
+                raise ValueError(
+                    f"finding type {finding_type!r} is not namespace/category[/classifier]"
+                )
         return value
 
     def related_requirements(self) -> list[str]:
         """ASFF `Compliance.RelatedRequirements`: one entry per control, framework first."""
-        return [f"{framework} {control}" for framework, ids in self.controls.items() for control in ids]
+        return [
+            f"{framework} {control}" for framework, ids in self.controls.items() for control in ids
+        ]
 
 
 class Verdict(BaseModel):
-    """What a rule concluded about one resource, and why, in words an on-call engineer can act on."""
+    """What a rule concluded about one resource, and why, in words on-call can act on."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

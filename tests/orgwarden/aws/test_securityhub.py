@@ -44,8 +44,13 @@ def test_a_partial_failure_is_raised_with_the_failed_ids() -> None:
     findings = [finding("111122223333", n) for n in range(2)]
     stubber.add_response(
         "batch_import_findings",
-        {"FailedCount": 1, "SuccessCount": 1,
-         "FailedFindings": [{"Id": findings[1]["Id"], "ErrorCode": "InvalidInput", "ErrorMessage": "bad"}]},
+        {
+            "FailedCount": 1,
+            "SuccessCount": 1,
+            "FailedFindings": [
+                {"Id": findings[1]["Id"], "ErrorCode": "InvalidInput", "ErrorMessage": "bad"}
+            ],
+        },
         {"Findings": findings},
     )
     with stubber, pytest.raises(FindingImportFailed, match="1 finding") as raised:

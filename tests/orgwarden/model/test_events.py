@@ -22,7 +22,9 @@ def test_the_cause_is_taken_from_the_event() -> None:
     event, _ = parse_event(json.dumps(load_event("cloudtrail", "s3", "PutBucketPolicy")))
     assert event.detail.user_identity.arn.endswith("/jane.doe@example.com")
     assert event.detail.source_ip_address == "198.51.100.77"
-    assert event.detail.user_identity.role_arn.endswith("AWSReservedSSO_DeveloperAccess_0123456789abcdef")
+    assert event.detail.user_identity.role_arn.endswith(
+        "AWSReservedSSO_DeveloperAccess_0123456789abcdef"
+    )
 
 
 def broken(mutate) -> str:  # type: ignore[no-untyped-def]
@@ -37,15 +39,28 @@ def broken(mutate) -> str:  # type: ignore[no-untyped-def]
         ('{"version": "0", "id": "abc"', "body is not JSON"),
         ("[1, 2]", "JSON list, not an EventBridge event"),
         (broken(lambda e: e["detail"].pop("eventName")), "detail.eventName: Field required"),
-        (broken(lambda e: e["detail"].update(recipientAccountId="12345")), "detail.recipientAccountId"),
+        (
+            broken(lambda e: e["detail"].update(recipientAccountId="12345")),
+            "detail.recipientAccountId",
+        ),
         (broken(lambda e: e["detail"].update(userIdentity="root")), "detail.userIdentity"),
         (broken(lambda e: e["detail"].update(eventTime="yesterday")), "detail.eventTime"),
         (broken(lambda e: e.update({"detail-type": "Object Created"})), "detail-type"),
         (broken(lambda e: e["detail"].update(awsRegion="moon-1")), "detail.awsRegion"),
     ],
-    ids=["truncated", "not-an-object", "dropped-field", "bad-account", "wrong-type", "bad-time",
-         "wrong-detail-type", "bad-region"],
+    ids=[
+        "truncated",
+        "not-an-object",
+        "dropped-field",
+        "bad-account",
+        "wrong-type",
+        "bad-time",
+        "wrong-detail-type",
+        "bad-region",
+    ],
 )
-def test_scenario_21_a_broken_event_is_rejected_with_a_reason_naming_the_field(body: str, reason: str) -> None:
+def test_scenario_21_a_broken_event_is_rejected_with_a_reason_naming_the_field(
+    body: str, reason: str
+) -> None:
     with pytest.raises(RejectedEvent, match=reason.replace(".", r"\.")):
         parse_event(body)
