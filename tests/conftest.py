@@ -2,13 +2,14 @@
 
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
+from orgwarden.runtime import event_service
 from orgwarden.simulation import SimulatedOrganization, build_organization, moto_endpoint
 
 EVENTS = Path(__file__).parent / "events"
@@ -30,6 +31,26 @@ def moto_server() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def organization(moto_server: str) -> SimulatedOrganization:
     return build_organization()
+
+
+Configure = Callable[..., SimulatedOrganization]
+
+
+@pytest.fixture
+def lambda_env(
+    organization: SimulatedOrganization, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Configure]:
+    """Give the process the evaluator function's environment (as the tooling account), with
+    the rule modes asked for; the handler's wiring is rebuilt from it."""
+
+    def configure(modes: dict[str, str] | None = None) -> SimulatedOrganization:
+        for key, value in organization.evaluator_environment(modes=modes).items():
+            monkeypatch.setenv(key, value)
+        event_service.cache_clear()
+        return organization
+
+    yield configure
+    event_service.cache_clear()
 
 
 @pytest.fixture

@@ -3,28 +3,21 @@ template's rule, the queue and the real handler; the bucket is blocked, the find
 member account's Security Hub, and the evidence names who did it (scenarios 1, 2, 4, 20)."""
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from orgwarden.aws.evidence_store import EvidenceStore
 from orgwarden.demo import deny_insecure_transport_policy, make_drift, public_read_policy
-from orgwarden.runtime import event_service
 from orgwarden.simulation import EVIDENCE_TABLE, SimulatedOrganization
+from tests.conftest import Configure
 
 RULE = "s3_bucket_public_access"
 
 
 @pytest.fixture
-def enforce(
-    organization: SimulatedOrganization, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[SimulatedOrganization]:
-    for key, value in organization.evaluator_environment(modes={RULE: "enforce"}).items():
-        monkeypatch.setenv(key, value)
-    event_service.cache_clear()
-    yield organization
-    event_service.cache_clear()
+def enforce(lambda_env: Configure) -> SimulatedOrganization:
+    return lambda_env({RULE: "enforce"})
 
 
 def run(sim: SimulatedOrganization, event: dict[str, Any]) -> dict[str, Any]:
@@ -120,17 +113,11 @@ def test_scenario_4_a_deny_only_policy_is_not_flagged_and_not_touched(
     assert record.action is None
 
 
-def test_detect_mode_reports_and_changes_nothing(
-    organization: SimulatedOrganization, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    sim = organization
-    for key, value in sim.evaluator_environment(modes={}).items():  # the rule's default: detect
-        monkeypatch.setenv(key, value)
-    event_service.cache_clear()
+def test_detect_mode_reports_and_changes_nothing(lambda_env: Configure) -> None:
+    sim = lambda_env({})  # the rule's default mode: detect
     member = sim.accounts["sandbox-dev"].account_id
     bucket = f"e2e-detect-{member}"
     run(sim, make_drift(sim, "sandbox-dev", bucket, public_read_policy(bucket)))
-    event_service.cache_clear()
 
     s3 = sim.session(member).client("s3")
     with pytest.raises(s3.exceptions.ClientError, match="NoSuchPublicAccessBlockConfiguration"):

@@ -1,26 +1,17 @@
 """The handler with a mixed SQS batch: a broken event fails alone; its siblings are processed."""
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from orgwarden.demo import make_drift, public_read_policy
-from orgwarden.runtime import event_service
 from orgwarden.simulation import SimulatedOrganization
+from tests.conftest import Configure
 
 
 @pytest.fixture
-def sim(
-    organization: SimulatedOrganization, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[SimulatedOrganization]:
-    for key, value in organization.evaluator_environment(
-        modes={"s3_bucket_public_access": "enforce"}
-    ).items():
-        monkeypatch.setenv(key, value)
-    event_service.cache_clear()
-    yield organization
-    event_service.cache_clear()
+def sim(lambda_env: Configure) -> SimulatedOrganization:
+    return lambda_env({"s3_bucket_public_access": "enforce"})
 
 
 def test_a_malformed_event_is_a_batch_item_failure_and_its_siblings_go_on(

@@ -22,6 +22,7 @@ from orgwarden.model.spec import Mode, Status
 from orgwarden.settings import Settings
 from orgwarden.simulation import EVIDENCE_TABLE, IDEMPOTENCY_TABLE, SimulatedOrganization
 from policies import load_catalogue
+from tests.conftest import Configure
 
 RULE = "s3_bucket_public_access"
 PublicBucket = tuple[SimulatedOrganization, dict[str, Any]]
@@ -41,12 +42,8 @@ class DenyingSessions(Sessions):
 
 
 @pytest.fixture
-def tooling_env(
-    organization: SimulatedOrganization, monkeypatch: pytest.MonkeyPatch
-) -> SimulatedOrganization:
-    for key, value in organization.evaluator_environment().items():
-        monkeypatch.setenv(key, value)
-    return organization
+def tooling_env(lambda_env: Configure) -> SimulatedOrganization:
+    return lambda_env()
 
 
 def evaluator(mode: Mode, sessions: Sessions | None = None) -> Evaluator:
