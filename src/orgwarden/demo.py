@@ -131,7 +131,8 @@ def _show_result(sim: SimulatedOrganization, say: Any, account_name: str, bucket
         if record.action:
             action = record.action
             say(f"   fix: {action.remediation} [{action.mode.value}] -> {action.outcome}")
-            say(f"        before {json.dumps(action.before)}")
+            before = json.dumps(action.before) if action.before else "no bucket setting"
+            say(f"        before {before}")
             say(f"        after  {json.dumps(action.after)}")
         say(f"   final status: {record.status.value}: {record.reason}")
         if record.cause:

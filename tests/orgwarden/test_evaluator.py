@@ -161,6 +161,21 @@ def test_dry_run_records_the_exact_change_and_makes_none(public_bucket: PublicBu
     }
 
 
+def test_a_bucket_deleted_before_we_read_it_archives_its_finding(
+    public_bucket: PublicBucket,
+) -> None:
+    sim, event = public_bucket
+    member = event["detail"]["recipientAccountId"]
+    bucket = event["detail"]["requestParameters"]["bucketName"]
+    s3 = sim.session(member).client("s3")
+    s3.delete_bucket_policy(Bucket=bucket)
+    s3.delete_bucket(Bucket=bucket)
+    (outcome,) = run(evaluator(Mode.ENFORCE), event)
+    assert outcome.status is Status.NOT_APPLICABLE
+    assert outcome.act is Act.NOTHING
+    assert finding_for(sim, outcome.finding_id, member)["RecordState"] == "ARCHIVED"
+
+
 def test_off_mode_evaluates_nothing(public_bucket: PublicBucket) -> None:
     _, event = public_bucket
     assert run(evaluator(Mode.OFF), event) == []

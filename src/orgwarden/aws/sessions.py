@@ -20,7 +20,9 @@ SESSION_NAME = "orgwarden"
 
 def client_config() -> Config:
     return Config(
-        retries={"mode": "standard", "max_attempts": 5},
+        # Standard retries plus client-side rate limiting, so a throttled member account slows
+        # us down instead of burning the retry budget.
+        retries={"mode": "adaptive", "max_attempts": 5},
         connect_timeout=5,
         read_timeout=20,
     )

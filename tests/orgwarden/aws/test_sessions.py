@@ -76,6 +76,6 @@ def test_client_config_retries_and_times_out(moto_server: str, account_id: str) 
         "s3", account_id=account_id, role_name="OrgwardenRead", region="us-east-1"
     )
     config = client.meta.config
-    assert config.retries["mode"] == "standard"
+    assert config.retries["mode"] == "adaptive"
     assert config.connect_timeout == 5
     assert config.read_timeout == 20
