@@ -12,7 +12,6 @@ import os
 import sys
 from typing import Any, TextIO
 
-from orgwarden.aws.evidence_store import EvidenceStore
 from orgwarden.simulation import (
     HOME_REGION,
     SimulatedOrganization,
@@ -121,12 +120,9 @@ def run(out: TextIO = sys.stdout) -> int:
 
 def _show_result(sim: SimulatedOrganization, say: Any, account_name: str, bucket: str) -> None:
     account_id = sim.accounts[account_name].account_id
-    session = sim.session(account_id)
     finding_id = f"orgwarden/{RULE}/{account_id}/{HOME_REGION}/{bucket}"
-    store = EvidenceStore(
-        sim.session(sim.tooling.account_id).client("dynamodb"), "orgwarden-evidence"
-    )
-    for record in store.history(finding_id):
+    records = sim.evidence().history(finding_id)
+    for record in records:
         say(f"   verdict: {record.detected_status.value}: {record.detected_reason}")
         if record.action:
             action = record.action
@@ -138,35 +134,21 @@ def _show_result(sim: SimulatedOrganization, say: Any, account_name: str, bucket
         if record.cause:
             cause = record.cause
             say(f"   evidence names the cause: {cause.principal_arn} from {cause.source_ip}")
-    block = (
-        session.client("s3").get_public_access_block(Bucket=bucket)
-        if _has_block(session, bucket)
-        else None
-    )
-    shown = json.dumps(block["PublicAccessBlockConfiguration"]) if block else "not set"
-    say(f"   bucket Block Public Access now: {shown}")
-    findings = [
-        f for f in session.client("securityhub").get_findings()["Findings"] if f["Id"] == finding_id
-    ]
-    for f in findings:
-        say(f"   Security Hub finding in account {f['AwsAccountId']} ({f['ProductArn']})")
-        say(f"     Id {f['Id']}")
-        say(
-            f"     Compliance {f['Compliance']['Status']}  Severity {f['Severity']['Label']}  "
-            f"RecordState {f['RecordState']}  {', '.join(f['Compliance']['RelatedRequirements'])}"
-        )
-        fields = f.get("ProductFields", {})
-        cause = {k.rsplit("/", 1)[-1]: v for k, v in fields.items() if "/Cause" in k}
-        say(f"     cause {json.dumps(cause)}")
-    say(f"   evidence: {len(store.history(finding_id))} record(s) under FINDING#{finding_id}")
-
-
-def _has_block(session: Any, bucket: str) -> bool:
-    try:
-        session.client("s3").get_public_access_block(Bucket=bucket)
-    except session.client("s3").exceptions.ClientError:
-        return False
-    return True
+    block = sim.bucket_block(account_id, bucket)
+    say(f"   bucket Block Public Access now: {json.dumps(block) if block else 'not set'}")
+    finding = sim.findings(account_id).get(finding_id)
+    if finding:
+        compliance = finding["Compliance"]
+        controls = ", ".join(compliance["RelatedRequirements"])
+        say(f"   Security Hub finding in account {finding['AwsAccountId']}")
+        say(f"     ProductArn {finding['ProductArn']}")
+        say(f"     Id {finding['Id']}")
+        say(f"     Compliance {compliance['Status']}  Severity {finding['Severity']['Label']}")
+        say(f"     RecordState {finding['RecordState']}  {controls}")
+        fields = finding.get("ProductFields", {})
+        cause_fields = {k.rsplit("/", 1)[-1]: v for k, v in fields.items() if "/Cause" in k}
+        say(f"     cause {json.dumps(cause_fields)}")
+    say(f"   evidence: {len(records)} record(s) under FINDING#{finding_id}")
 
 
 def _printer(out: TextIO) -> Any:

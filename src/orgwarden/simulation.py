@@ -21,6 +21,8 @@ from typing import Any
 
 import boto3
 
+from orgwarden.aws.evidence_store import EvidenceStore
+
 MANAGEMENT_ACCOUNT = "123456789012"  # moto's default account plays the management account
 HOME_REGION = "us-east-1"
 ACCESS_ROLE = "OrganizationAccountAccessRole"
@@ -123,6 +125,29 @@ class SimulatedOrganization:
             "POWERTOOLS_SERVICE_NAME": "orgwarden",
             "POWERTOOLS_METRICS_NAMESPACE": "Orgwarden",
         }
+
+    def findings(self, account_id: str) -> dict[str, dict[str, Any]]:
+        """Every finding in an account's Security Hub (home region), by id."""
+        client = self.session(account_id).client("securityhub")
+        pages = client.get_paginator("get_findings").paginate()
+        return {f["Id"]: f for page in pages for f in page["Findings"]}
+
+    def bucket_block(self, account_id: str, bucket: str) -> dict[str, bool] | None:
+        """A bucket's Block Public Access settings, or None when it has none."""
+        s3 = self.session(account_id).client("s3")
+        try:
+            found: dict[str, bool] = s3.get_public_access_block(Bucket=bucket)[
+                "PublicAccessBlockConfiguration"
+            ]
+        except s3.exceptions.ClientError as error:
+            if error.response["Error"]["Code"] == "NoSuchPublicAccessBlockConfiguration":
+                return None
+            raise
+        return found
+
+    def evidence(self) -> EvidenceStore:
+        dynamodb = self.session(self.tooling.account_id).client("dynamodb")
+        return EvidenceStore(dynamodb, EVIDENCE_TABLE)
 
     def deliver(self, event: dict[str, Any]) -> None:
         """Put a member's event on the governance bus, where the template's rules route it."""

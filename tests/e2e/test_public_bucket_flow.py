@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from orgwarden.aws.evidence_store import EvidenceStore
 from orgwarden.demo import deny_insecure_transport_policy, make_drift, public_read_policy
-from orgwarden.simulation import EVIDENCE_TABLE, SimulatedOrganization
+from orgwarden.simulation import SimulatedOrganization
 from tests.conftest import Configure
 
 RULE = "s3_bucket_public_access"
@@ -27,20 +26,6 @@ def run(sim: SimulatedOrganization, event: dict[str, Any]) -> dict[str, Any]:
     return sim.invoke_evaluator(messages)
 
 
-def findings(sim: SimulatedOrganization, account_id: str) -> dict[str, dict[str, Any]]:
-    client = sim.session(account_id).client("securityhub")
-    return {
-        f["Id"]: f
-        for page in client.get_paginator("get_findings").paginate()
-        for f in page["Findings"]
-    }
-
-
-def history(sim: SimulatedOrganization, finding_id: str) -> list[Any]:
-    dynamodb = sim.session(sim.tooling.account_id).client("dynamodb")
-    return EvidenceStore(dynamodb, EVIDENCE_TABLE).history(finding_id)
-
-
 def test_scenario_1_a_public_bucket_is_blocked_verified_and_reported(
     enforce: SimulatedOrganization,
 ) -> None:
@@ -51,9 +36,7 @@ def test_scenario_1_a_public_bucket_is_blocked_verified_and_reported(
 
     assert run(sim, event) == {"batchItemFailures": []}
 
-    s3 = sim.session(member).client("s3")
-    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
-    assert block == {
+    assert sim.bucket_block(member, bucket) == {
         "BlockPublicAcls": True,
         "IgnorePublicAcls": True,
         "BlockPublicPolicy": True,
@@ -61,7 +44,7 @@ def test_scenario_1_a_public_bucket_is_blocked_verified_and_reported(
     }
 
     finding_id = f"orgwarden/{RULE}/{member}/us-east-1/{bucket}"
-    finding = findings(sim, member)[finding_id]
+    finding = sim.findings(member)[finding_id]
     assert finding["AwsAccountId"] == member
     assert (
         finding["ProductArn"] == f"arn:aws:securityhub:us-east-1:{member}:product/{member}/default"
@@ -75,9 +58,9 @@ def test_scenario_1_a_public_bucket_is_blocked_verified_and_reported(
     assert fields["orgwarden/governance/RemediationOutcome"] == "verified"
     assert fields["orgwarden/governance/CauseEventId"] == event["detail"]["eventID"]
     # Imported from the member account, not the tooling account (aws-facts 2).
-    assert finding_id not in findings(sim, sim.tooling.account_id)
+    assert finding_id not in sim.findings(sim.tooling.account_id)
 
-    (record,) = history(sim, finding_id)
+    (record,) = sim.evidence().history(finding_id)
     assert record.detected_status.value == "FAILED"
     assert record.status.value == "PASSED"
     assert "TemporaryPublicReadForLoadTest" in record.detected_reason
@@ -104,12 +87,10 @@ def test_scenario_4_a_deny_only_policy_is_not_flagged_and_not_touched(
     bucket = f"e2e-logs-{member}"
     run(sim, make_drift(sim, "analytics-prod", bucket, deny_insecure_transport_policy(bucket)))
 
-    s3 = sim.session(member).client("s3")
-    with pytest.raises(s3.exceptions.ClientError, match="NoSuchPublicAccessBlockConfiguration"):
-        s3.get_public_access_block(Bucket=bucket)
-    finding = findings(sim, member)[f"orgwarden/{RULE}/{member}/us-east-1/{bucket}"]
+    assert sim.bucket_block(member, bucket) is None
+    finding = sim.findings(member)[f"orgwarden/{RULE}/{member}/us-east-1/{bucket}"]
     assert finding["Compliance"]["Status"] == "PASSED"
-    (record,) = history(sim, finding["Id"])
+    (record,) = sim.evidence().history(finding["Id"])
     assert record.action is None
 
 
@@ -119,13 +100,11 @@ def test_detect_mode_reports_and_changes_nothing(lambda_env: Configure) -> None:
     bucket = f"e2e-detect-{member}"
     run(sim, make_drift(sim, "sandbox-dev", bucket, public_read_policy(bucket)))
 
-    s3 = sim.session(member).client("s3")
-    with pytest.raises(s3.exceptions.ClientError, match="NoSuchPublicAccessBlockConfiguration"):
-        s3.get_public_access_block(Bucket=bucket)
-    finding = findings(sim, member)[f"orgwarden/{RULE}/{member}/us-east-1/{bucket}"]
+    assert sim.bucket_block(member, bucket) is None
+    finding = sim.findings(member)[f"orgwarden/{RULE}/{member}/us-east-1/{bucket}"]
     assert finding["Compliance"]["Status"] == "FAILED"
     assert finding["Severity"]["Label"] == "CRITICAL"
-    (record,) = history(sim, finding["Id"])
+    (record,) = sim.evidence().history(finding["Id"])
     assert record.action is not None
     assert record.action.outcome == "not-attempted"
 
@@ -152,6 +131,6 @@ def test_scenario_20_the_same_event_delivered_twice_is_processed_once(
         message["Body"] = json.dumps(body)
     assert sim.invoke_evaluator(messages) == {"batchItemFailures": []}
 
-    (record,) = history(sim, f"orgwarden/{RULE}/{member}/us-east-1/{bucket}")
+    (record,) = sim.evidence().history(f"orgwarden/{RULE}/{member}/us-east-1/{bucket}")
     assert record.action is not None
     assert record.action.outcome == "verified"

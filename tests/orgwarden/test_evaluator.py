@@ -65,22 +65,13 @@ def public_bucket(
     return sim, make_drift(sim, "analytics-prod", bucket, public_read_policy(bucket))
 
 
-def bucket_block(sim: SimulatedOrganization, event: dict[str, Any]) -> dict[str, Any] | None:
-    s3 = sim.session(event["detail"]["recipientAccountId"]).client("s3")
-    try:
-        return s3.get_public_access_block(
-            Bucket=event["detail"]["requestParameters"]["bucketName"]
-        )["PublicAccessBlockConfiguration"]
-    except s3.exceptions.ClientError:
-        return None
+def bucket_block(sim: SimulatedOrganization, event: dict[str, Any]) -> dict[str, bool] | None:
+    detail = event["detail"]
+    return sim.bucket_block(detail["recipientAccountId"], detail["requestParameters"]["bucketName"])
 
 
-def finding_for(
-    sim: SimulatedOrganization, outcome_finding_id: str, account_id: str
-) -> dict[str, Any]:
-    client = sim.session(account_id).client("securityhub")
-    pages = client.get_paginator("get_findings").paginate()
-    return next(f for page in pages for f in page["Findings"] if f["Id"] == outcome_finding_id)
+def finding_for(sim: SimulatedOrganization, finding_id: str, account_id: str) -> dict[str, Any]:
+    return sim.findings(account_id)[finding_id]
 
 
 def run(ev: Evaluator, event: dict[str, Any]) -> list[Any]:
