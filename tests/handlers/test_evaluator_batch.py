@@ -57,21 +57,21 @@ def test_a_malformed_event_is_a_batch_item_failure_and_its_siblings_go_on(
 
 def test_failed_messages_stay_on_the_queue_for_redrive(sim: SimulatedOrganization) -> None:
     member = sim.accounts["sandbox-dev"].account_id
-    broken = make_drift(
-        sim, "sandbox-dev", f"redrive-{member}", public_read_policy(f"redrive-{member}")
-    )
-    del broken["detail"]["eventName"]
-    sim.deliver({**broken, "detail": {**broken["detail"], "eventName": "PutBucketPolicy"}})
-    messages = sim.receive()
-    body = json.loads(messages[0]["Body"])
-    del body["detail"]["eventName"]
-    messages[0]["Body"] = json.dumps(body)
-    answer = sim.invoke_evaluator(messages)
-    assert answer["batchItemFailures"] == [{"itemIdentifier": messages[0]["MessageId"]}]
-    # Not deleted: after the visibility timeout SQS delivers it again, and after
-    # maxReceiveCount the redrive policy moves it to the dead-letter queue.
+    bucket = f"redrive-{member}"
+    sim.deliver(make_drift(sim, "sandbox-dev", bucket, public_read_policy(bucket)))
+    (message,) = sim.receive()
+    body = json.loads(message["Body"])
+    del body["detail"]["eventName"]  # the producer dropped a field on the way
+    message["Body"] = json.dumps(body)
+
+    answer = sim.invoke_evaluator([message])
+
+    assert answer["batchItemFailures"] == [{"itemIdentifier": message["MessageId"]}]
+    # Not deleted: made visible again it is redelivered (and after maxReceiveCount the
+    # redrive policy moves it to the dead-letter queue).
     sqs = sim.session(sim.tooling.account_id).client("sqs")
-    attributes = sqs.get_queue_attributes(
-        QueueUrl=sim.queue_url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+    sqs.change_message_visibility(
+        QueueUrl=sim.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
     )
-    assert int(attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"]) >= 1
+    redelivered = {m["MessageId"] for m in sim.receive()}
+    assert message["MessageId"] in redelivered

@@ -62,7 +62,9 @@ def test_it_never_changes_anything_unless_every_guard_allows_it(
         principal_arn=principal,
         own_role_names=OWN,
     )
-    own = principal is not None and any(f"/{role}/" in principal for role in OWN)
+    own = principal is not None and any(
+        f":assumed-role/{role}/" in principal or principal.endswith(f":role/{role}") for role in OWN
+    )
     if decision.act is Act.REMEDIATE:
         assert mode is Mode.ENFORCE
         assert status is Status.FAILED
