@@ -3,12 +3,17 @@
 import json
 import secrets
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
+from orgwarden.aws.member import MemberContext
+from orgwarden.aws.sessions import Sessions
+from orgwarden.model.resources import ResourceRef
+from orgwarden.policy_file import default_policy
 from orgwarden.runtime import event_service
 from orgwarden.simulation import SimulatedOrganization, build_organization, moto_endpoint
 
@@ -83,3 +88,17 @@ class ApiCalls:
 
     def named(self, name: str) -> list[str]:
         return [c for c in self.calls if c.endswith(f".{name}")]
+
+
+def member_context(
+    sessions: Sessions, ref: ResourceRef, role_name: str, payload: Any = None
+) -> MemberContext:
+    """What the evaluator hands a reader or a fix, with the packaged policy file."""
+    return MemberContext(
+        sessions=sessions,
+        ref=ref,
+        role_name=role_name,
+        policy=default_policy(),
+        now=datetime.now(UTC),
+        payload=payload,
+    )

@@ -7,7 +7,7 @@ role) -> verify (read again, evaluate again) -> record evidence -> publish (find
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -15,16 +15,18 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from orgwarden.aws.errors import AccessDenied, ResourceGone
 from orgwarden.aws.evidence_store import EvidenceStore
-from orgwarden.aws.remediations import REMEDIATIONS, Remediation
-from orgwarden.aws.resolvers import RESOLVERS
+from orgwarden.aws.member import MemberContext, Remediation
+from orgwarden.aws.readers import READERS
+from orgwarden.aws.remediations import REMEDIATIONS
 from orgwarden.aws.securityhub import import_findings
 from orgwarden.aws.sessions import Sessions
 from orgwarden.decision import Act, Decision, decide
 from orgwarden.findings import build_finding, finding_id
-from orgwarden.model.events import CloudTrailEvent, EventContext
+from orgwarden.model.events import EVENT_ADAPTER, CloudTrailEvent, Event, EventContext
 from orgwarden.model.evidence import ActionRecord, EvidenceRecord
 from orgwarden.model.resources import ResourceRef
 from orgwarden.model.spec import Mode, Status, Verdict
+from orgwarden.policy_file import PolicyFile
 from orgwarden.settings import Settings
 from policies import Catalogue, Rule
 
@@ -60,8 +62,8 @@ class Outcome(BaseModel):
     remediation_outcome: str | None = None
 
 
-def parse_event(body: str) -> tuple[CloudTrailEvent, dict[str, Any]]:
-    """Parse an SQS message body into a CloudTrail event, or reject it with a precise reason."""
+def parse_event(body: str) -> tuple[Event, dict[str, Any]]:
+    """Parse an SQS message body into an accepted event, or reject it with a precise reason."""
     try:
         raw = json.loads(body)
     except json.JSONDecodeError as error:
@@ -69,14 +71,25 @@ def parse_event(body: str) -> tuple[CloudTrailEvent, dict[str, Any]]:
     if not isinstance(raw, dict):
         raise RejectedEvent(f"body is JSON {type(raw).__name__}, not an EventBridge event object")
     try:
-        event = CloudTrailEvent.model_validate(raw)
+        event = EVENT_ADAPTER.validate_python(raw)
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or '<event>'}: {e['msg']}"
             for e in error.errors(include_url=False)[:5]
         )
-        raise RejectedEvent(f"event {raw.get('id', '<no id>')} rejected: {problems}") from error
+        raise RejectedEvent(
+            f"event {str(raw.get('id', '<no id>'))[:64]} rejected: {problems}"
+        ) from error
     return event, raw
+
+
+class Subject(NamedTuple):
+    """One resource under evaluation, with what the event said about it."""
+
+    rule: Rule
+    ref: ResourceRef
+    cause: EventContext | None
+    payload: Any
 
 
 class Evaluator:
@@ -86,54 +99,66 @@ class Evaluator:
         sessions: Sessions,
         catalogue: Catalogue,
         evidence: EvidenceStore,
+        policy: PolicyFile,
+        *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.catalogue = catalogue
         self.evidence = evidence
+        self.policy = policy
         self.clock = clock
 
-    def process(self, event: CloudTrailEvent, raw: dict[str, Any]) -> list[Outcome]:
-        detail = event.detail
-        if detail.error_code:
-            # The call failed, so nothing changed: there is no new state to judge.
-            logger.info(
-                "call failed at source; nothing changed", extra={"error_code": detail.error_code}
-            )
-            metrics.add_metric(name="EventsIgnored", unit=MetricUnit.Count, value=1)
-            return []
-        routes = self.catalogue.routes(detail.event_source, detail.event_name)
-        if not routes:
-            logger.warning("no rule listens to this event", extra={"event_name": detail.event_name})
+    def process(self, event: Event, raw: dict[str, Any]) -> list[Outcome]:
+        failed_call = isinstance(event, CloudTrailEvent) and event.detail.error_code
+        matches = self.catalogue.matches(event, raw["detail"])
+        if failed_call:
+            # The call failed, so nothing changed: only the fact of the call (root activity)
+            # is worth judging.
+            matches = [m for m in matches if m.key is not None]
+            if not matches:
+                logger.info("call failed at source; nothing changed")
+                metrics.add_metric(name="EventsIgnored", unit=MetricUnit.Count, value=1)
+                return []
+        if not matches:
+            if isinstance(event, CloudTrailEvent) and self.catalogue.routes(
+                event.detail.event_source, event.detail.event_name
+            ):
+                raise RejectedEvent(
+                    f"event {event.id} ({event.detail.event_name}) names no resource where its "
+                    "rules look for one"
+                )
+            logger.warning("no rule listens to this event", extra={"event_id": event.id})
             metrics.add_metric(name="EventsUnrouted", unit=MetricUnit.Count, value=1)
             return []
-        cause = EventContext.from_cloudtrail(event)
+        cause = EventContext.of(event)
         outcomes = []
-        for route in routes:
-            ids = route.resource_ids(raw["detail"])
-            if not ids:
-                raise RejectedEvent(
-                    f"event {event.id} ({detail.event_name}) has no resource id at "
-                    f"detail.{route.trigger.ids}"
-                )
-            for resource_id in ids:
-                ref = self._ref(
-                    route.rule, resource_id, detail.recipient_account_id, detail.aws_region
-                )
-                outcome = self.evaluate_resource(route.rule, ref, cause)
-                if outcome:
-                    outcomes.append(outcome)
+        for match in matches:
+            ref = self._ref(match.rule, match.resource_id, match.account_id, match.region)
+            outcome = self.evaluate_resource(
+                match.rule, ref, cause, key=match.key, payload=match.payload
+            )
+            if outcome:
+                outcomes.append(outcome)
         return outcomes
 
     def evaluate_resource(
-        self, rule: Rule, ref: ResourceRef, cause: EventContext | None
+        self,
+        rule: Rule,
+        ref: ResourceRef,
+        cause: EventContext | None,
+        *,
+        key: str | None = None,
+        payload: Any = None,
     ) -> Outcome | None:
         spec = rule.spec
-        mode = self.settings.modes.get(spec.id, spec.default_mode)
+        mode = self.settings.modes.get(spec.id) or self.policy.mode_for(
+            spec.id, spec.default_mode, ref.account_id, ()
+        )
         if mode is Mode.OFF:
             return None
-        state, detected = self._resolve_and_evaluate(rule, ref)
+        state, detected = self._read_and_evaluate(rule, ref, cause, payload)
         decision = decide(
             spec,
             detected,
@@ -145,7 +170,9 @@ class Evaluator:
         remediation = REMEDIATIONS.get(spec.remediation) if spec.remediation else None
         if remediation and detected.status is Status.FAILED:
             if decision.act is Act.REMEDIATE:
-                final, action = self._remediate(rule, ref, state, remediation, decision)
+                final, action = self._remediate(
+                    Subject(rule, ref, cause, payload), state, remediation, decision
+                )
             else:
                 outcome = "planned" if decision.act is Act.PLAN else "not-attempted"
                 plan = remediation.plan(state) if decision.act is Act.PLAN else {}
@@ -159,13 +186,13 @@ class Evaluator:
 
         now = self.clock()
         record = EvidenceRecord(
-            finding_id=finding_id(spec, ref),
+            finding_id=finding_id(spec, ref, key),
             rule_id=spec.id,
             controls=spec.related_requirements(),
             resource=ref,
             status=final.status,
             detected_status=detected.status,
-            severity=spec.severity,
+            severity=detected.severity or spec.severity,
             detected_reason=detected.reason,
             reason=final.reason,
             facts=dict(detected.facts),
@@ -175,7 +202,14 @@ class Evaluator:
         )
         self.evidence.put(record)
         finding = build_finding(
-            spec, ref, final, observed_at=now, detected=detected, cause=cause, action=action
+            spec,
+            ref,
+            final,
+            observed_at=now,
+            detected=detected,
+            cause=cause,
+            action=action,
+            key=key,
         )
         writer = self.sessions.client(
             "securityhub",
@@ -216,11 +250,25 @@ class Evaluator:
             remediation_outcome=action.outcome if action else None,
         )
 
-    def _resolve_and_evaluate(self, rule: Rule, ref: ResourceRef) -> tuple[Any, Verdict]:
+    def _context(
+        self, ref: ResourceRef, role: str, cause: EventContext | None, payload: Any
+    ) -> MemberContext:
+        return MemberContext(
+            sessions=self.sessions,
+            ref=ref,
+            role_name=role,
+            policy=self.policy,
+            now=self.clock(),
+            payload=payload,
+            cause=cause,
+        )
+
+    def _read_and_evaluate(
+        self, rule: Rule, ref: ResourceRef, cause: EventContext | None, payload: Any
+    ) -> tuple[Any, Verdict]:
+        reader = READERS[rule.spec.reads]
         try:
-            state = RESOLVERS[rule.spec.resource_type](
-                self.sessions, ref, self.settings.read_role_name
-            )
+            state = reader.read(self._context(ref, self.settings.read_role_name, cause, payload))
         except AccessDenied as error:
             metrics.add_metric(name="AccessDenied", unit=MetricUnit.Count, value=1)
             return None, Verdict(
@@ -231,8 +279,9 @@ class Evaluator:
         return state, rule.evaluate(state)
 
     def _remediate(
-        self, rule: Rule, ref: ResourceRef, state: Any, remediation: Remediation, decision: Decision
+        self, subject: "Subject", state: Any, remediation: Remediation, decision: Decision
     ) -> tuple[Verdict, ActionRecord]:
+        rule, ref, cause, payload = subject
         role = self.settings.remediation_role_name
         common: dict[str, Any] = {
             "remediation": remediation.name,
@@ -242,7 +291,7 @@ class Evaluator:
             "started_at": self.clock(),
         }
         try:
-            change = remediation.apply(self.sessions, state, role)
+            change = remediation.apply(self._context(ref, role, cause, payload), state)
         except AccessDenied as error:
             metrics.add_metric(name="RemediationsDenied", unit=MetricUnit.Count, value=1)
             failed = Verdict(status=Status.FAILED, reason=f"Fix could not be applied: {error}")
@@ -252,7 +301,7 @@ class Evaluator:
             return failed, action
         metrics.add_metric(name="Remediations", unit=MetricUnit.Count, value=1)
         # Verify: read the resource again, as the read role, and judge it with the same rule.
-        _, after = self._resolve_and_evaluate(rule, ref)
+        _, after = self._read_and_evaluate(rule, ref, cause, payload)
         verified = after.status is Status.PASSED
         action = ActionRecord(
             **common,

@@ -16,12 +16,17 @@ MAX_DESCRIPTION = 1024
 MAX_FIELD_VALUE = 2048  # keep ProductFields values well under the 240 KB finding limit
 
 
-def finding_id(spec: RuleSpec, ref: ResourceRef) -> str:
-    """Deterministic from (rule, account, region, resource): editing a rule keeps its findings."""
-    readable = f"orgwarden/{spec.id}/{ref.account_id}/{ref.region}/{ref.resource_id}"
+def finding_id(spec: RuleSpec, ref: ResourceRef, key: str | None = None) -> str:
+    """Deterministic from (rule, account, region, resource): editing a rule keeps its findings.
+
+    `key` replaces the resource for occurrence-scoped findings (`event/<event id>` for a root
+    login, `guardduty/<finding id>/<resource>`), so an occurrence is never merged into another.
+    """
+    subject = key or ref.resource_id
+    readable = f"orgwarden/{spec.id}/{ref.account_id}/{ref.region}/{subject}"
     if len(readable) <= MAX_ID_LENGTH:
         return readable
-    digest = hashlib.sha256(ref.resource_id.encode()).hexdigest()
+    digest = hashlib.sha256(subject.encode()).hexdigest()
     return f"orgwarden/{spec.id}/{ref.account_id}/{ref.region}/sha256-{digest}"
 
 
@@ -42,6 +47,7 @@ def build_finding(
     detected: Verdict | None = None,
     cause: EventContext | None = None,
     action: ActionRecord | None = None,
+    key: str | None = None,
 ) -> dict[str, Any]:
     """The ASFF finding for `verdict` (the final state); `detected` is what the rule first found."""
     detected = detected or verdict
@@ -49,7 +55,8 @@ def build_finding(
     gone = verdict.status is Status.NOT_APPLICABLE
     compliance = Status.NOT_AVAILABLE if gone else verdict.status
     # A passing check carries INFORMATIONAL severity, as Security Hub's own controls do.
-    label = Severity.INFORMATIONAL if compliance is Status.PASSED else spec.severity
+    severity = detected.severity or spec.severity
+    label = Severity.INFORMATIONAL if compliance is Status.PASSED else severity
 
     fields = {"RuleId": spec.id, "DetectedStatus": detected.status.value}
     if cause:
@@ -60,6 +67,8 @@ def build_finding(
             "CausePrincipal": cause.principal_arn or cause.principal_type,
             "CauseSourceIp": cause.source_ip or "",
             "CauseUserAgent": cause.user_agent or "",
+            "CauseMfaUsed": cause.mfa_used or "",
+            "CauseLoginResult": cause.login_result or "",
         }
     if action:
         fields |= {
@@ -71,7 +80,7 @@ def build_finding(
 
     finding: dict[str, Any] = {
         "SchemaVersion": SCHEMA_VERSION,
-        "Id": finding_id(spec, ref),
+        "Id": finding_id(spec, ref, key),
         "ProductArn": product_arn(ref),
         "GeneratorId": f"orgwarden/{spec.id}",
         "AwsAccountId": ref.account_id,
@@ -81,7 +90,7 @@ def build_finding(
         "UpdatedAt": now,
         "FirstObservedAt": now,
         "LastObservedAt": now,
-        "Severity": {"Label": label.value, "Original": spec.severity.value},
+        "Severity": {"Label": label.value, "Original": severity.value},
         "Title": spec.title,
         "Description": _describe(detected, verdict, action),
         "Remediation": {"Recommendation": _recommendation(spec)},
@@ -104,7 +113,7 @@ def build_finding(
         },
         "RecordState": "ARCHIVED" if gone else "ACTIVE",
         "FindingProviderFields": {
-            "Severity": {"Label": label.value, "Original": spec.severity.value},
+            "Severity": {"Label": label.value, "Original": severity.value},
             "Types": list(spec.finding_types),
         },
     }

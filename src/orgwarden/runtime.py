@@ -14,7 +14,8 @@ from aws_lambda_powertools.utilities.idempotency import (
 from orgwarden.aws.evidence_store import EvidenceStore
 from orgwarden.aws.sessions import Sessions
 from orgwarden.evaluator import Evaluator, parse_event
-from orgwarden.model.events import CloudTrailEvent
+from orgwarden.model.events import Event
+from orgwarden.policy_file import default_policy
 from orgwarden.settings import Settings
 from policies import load_catalogue
 
@@ -32,15 +33,15 @@ class EventService:
         )(self._evaluate)
 
     @staticmethod
-    def parse(body: str) -> tuple[CloudTrailEvent, dict[str, Any]]:
+    def parse(body: str) -> tuple[Event, dict[str, Any]]:
         """Parse a message body, or raise RejectedEvent before it costs an idempotency record."""
         return parse_event(body)
 
-    def handle(self, parsed: CloudTrailEvent, raw: dict[str, Any]) -> list[dict[str, Any]]:
+    def handle(self, parsed: Event, raw: dict[str, Any]) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self._once(event=raw, parsed=parsed)
         return result
 
-    def _evaluate(self, event: dict[str, Any], parsed: CloudTrailEvent) -> list[dict[str, Any]]:
+    def _evaluate(self, event: dict[str, Any], parsed: Event) -> list[dict[str, Any]]:
         return [o.model_dump(mode="json") for o in self.evaluator.process(parsed, event)]
 
 
@@ -49,7 +50,8 @@ def event_service() -> EventService:
     settings = Settings()  # type: ignore[call-arg]  # required fields come from the environment
     sessions = Sessions()
     evidence = EvidenceStore(sessions.home_client("dynamodb"), settings.evidence_table)
-    evaluator = Evaluator(settings, sessions, load_catalogue(), evidence)
+    policy = default_policy(settings.policy_file)
+    evaluator = Evaluator(settings, sessions, load_catalogue(), evidence, policy)
     persistence = DynamoDBPersistenceLayer(
         table_name=settings.idempotency_table, boto3_client=sessions.home_client("dynamodb")
     )

@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     # Per-rule mode overrides, e.g. {"s3_bucket_public_access": "enforce"}; the default is the
     # rule's own `default_mode`.
     modes: dict[str, Mode] = Field(default_factory=dict)
+    # The policy file (tags, modes, exemptions, break-glass); the packaged one when unset.
+    policy_file: str | None = None
     # How long a processed event id is remembered, so redeliveries are not processed twice.
     idempotency_ttl_seconds: int = Field(default=3600, ge=60)
 

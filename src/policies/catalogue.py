@@ -1,4 +1,5 @@
-"""Loading and indexing the rule catalogue, and what is generated from it (event patterns)."""
+"""Loading and indexing the rule catalogue, routing events to rules, and what is generated from
+the specs (EventBridge patterns)."""
 
 import importlib
 from collections import defaultdict
@@ -10,7 +11,23 @@ from typing import Any
 import jmespath
 from jmespath.parser import ParsedResult
 
-from orgwarden.model.spec import CLOUDTRAIL_DETAIL_TYPE, CloudTrail, RuleSpec, Verdict
+from orgwarden.model.events import (
+    CLOUDTRAIL_API_CALL,
+    CLOUDTRAIL_DETAIL_TYPES,
+    CONFIG_ITEM_CHANGE,
+    GUARDDUTY_FINDING,
+    CloudTrailEvent,
+    ConfigItemEvent,
+    GuardDutyFindingEvent,
+)
+from orgwarden.model.spec import (
+    CloudTrail,
+    ConfigItem,
+    GuardDutyFinding,
+    RootActivity,
+    RuleSpec,
+    Verdict,
+)
 
 
 class CatalogueError(Exception):
@@ -29,44 +46,183 @@ class Route:
     """A rule reached by an event, with the compiled expression that yields its resource ids."""
 
     rule: Rule
-    trigger: CloudTrail
     ids: ParsedResult
 
     def resource_ids(self, detail: Mapping[str, Any]) -> list[Any]:
         found = self.ids.search(detail)
-        if found is None:
-            return []
-        return found if isinstance(found, list) else [found]
+        found = found if isinstance(found, list) else [found]
+        # Nothing, false or empty: the event is not about this rule's kind of resource.
+        return [value for value in found if value not in (None, False, "")]
+
+
+@dataclass(frozen=True)
+class Match:
+    """One (rule, resource) pair an event asks to evaluate.
+
+    `resource_id` is as the event gave it: it is validated before any API call sees it. `key`
+    names an occurrence (a root login, a GuardDuty finding) for rules that keep one finding per
+    occurrence. `payload` is the part of the event a rule may trust without a read.
+    """
+
+    rule: Rule
+    resource_id: Any
+    account_id: str
+    region: str
+    key: str | None
+    payload: Any
+
+
+Event = CloudTrailEvent | ConfigItemEvent | GuardDutyFindingEvent
 
 
 class Catalogue:
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules: dict[str, Rule] = {}
-        self._routes: dict[tuple[str, str], list[Route]] = defaultdict(list)
+        self._cloudtrail: dict[tuple[str, str], list[Route]] = defaultdict(list)
+        self._config: dict[str, list[tuple[Rule, ConfigItem]]] = defaultdict(list)
+        self._guardduty: list[tuple[Rule, GuardDutyFinding, ParsedResult]] = []
+        self._root: list[Rule] = []
         for rule in rules:
             if rule.spec.id in self.rules:
                 raise CatalogueError(f"duplicate rule id {rule.spec.id}")
             self.rules[rule.spec.id] = rule
             for trigger in rule.spec.triggers:
-                route = Route(rule=rule, trigger=trigger, ids=jmespath.compile(trigger.ids))
-                self._routes[(trigger.event_source, trigger.event_name)].append(route)
+                if isinstance(trigger, CloudTrail):
+                    route = Route(rule=rule, ids=jmespath.compile(trigger.ids))
+                    self._cloudtrail[(trigger.event_source, trigger.event_name)].append(route)
+                elif isinstance(trigger, ConfigItem):
+                    self._config[trigger.config_type].append((rule, trigger))
+                elif isinstance(trigger, GuardDutyFinding):
+                    self._guardduty.append((rule, trigger, jmespath.compile(trigger.ids)))
+                elif isinstance(trigger, RootActivity):
+                    self._root.append(rule)
 
     def routes(self, event_source: str, event_name: str) -> list[Route]:
-        return self._routes.get((event_source, event_name), [])
+        return self._cloudtrail.get((event_source, event_name), [])
+
+    def matches(self, event: Event, raw_detail: Mapping[str, Any]) -> list[Match]:
+        """Every (rule, resource) the event asks to evaluate; empty when no rule listens.
+
+        `raw_detail` is the event's `detail` as received: id expressions read AWS's field names.
+        """
+        if isinstance(event, CloudTrailEvent):
+            return self._cloudtrail_matches(event, raw_detail)
+        if isinstance(event, ConfigItemEvent):
+            return self._config_matches(event)
+        return self._guardduty_matches(event, raw_detail)
+
+    def _cloudtrail_matches(self, event: CloudTrailEvent, raw: Mapping[str, Any]) -> list[Match]:
+        detail = event.detail
+        found = []
+        if detail.is_root:
+            found += [
+                Match(
+                    rule=rule,
+                    resource_id=detail.recipient_account_id,
+                    account_id=detail.recipient_account_id,
+                    region=detail.aws_region,
+                    key=f"event/{detail.event_id}",
+                    payload=detail,
+                )
+                for rule in self._root
+            ]
+        if event.detail_type != CLOUDTRAIL_API_CALL:
+            return found
+        for route in self.routes(detail.event_source, detail.event_name):
+            found += [
+                Match(
+                    rule=route.rule,
+                    resource_id=resource_id,
+                    account_id=detail.recipient_account_id,
+                    region=detail.aws_region,
+                    key=None,
+                    payload=detail,
+                )
+                for resource_id in route.resource_ids(raw)
+            ]
+        return found
+
+    def _config_matches(self, event: ConfigItemEvent) -> list[Match]:
+        item = event.detail.item
+        found = []
+        for rule, trigger in self._config.get(item.resource_type, []):
+            resource_id = item.resource_name if trigger.id_field == "resourceName" else None
+            found.append(
+                Match(
+                    rule=rule,
+                    resource_id=resource_id or item.resource_id,
+                    account_id=item.account_id,
+                    region=item.region,
+                    key=None,
+                    payload=item,
+                )
+            )
+        return found
+
+    def _guardduty_matches(
+        self, event: GuardDutyFindingEvent, raw: Mapping[str, Any]
+    ) -> list[Match]:
+        detail = event.detail
+        claimed = [
+            (rule, ids)
+            for rule, trigger, ids in self._guardduty
+            if trigger.type_prefixes and detail.type.startswith(trigger.type_prefixes)
+        ]
+        if not claimed:
+            claimed = [
+                (rule, ids) for rule, trigger, ids in self._guardduty if not trigger.type_prefixes
+            ]
+        found = []
+        for rule, ids in claimed:
+            route = Route(rule=rule, ids=ids)
+            found += [
+                Match(
+                    rule=rule,
+                    resource_id=resource_id,
+                    account_id=detail.account_id,
+                    region=detail.region,
+                    key=f"guardduty/{detail.id}/{resource_id}",
+                    payload=detail,
+                )
+                for resource_id in route.resource_ids(raw)
+            ]
+        return found
 
     def event_patterns(self) -> dict[str, dict[str, Any]]:
-        """One EventBridge pattern per event source, exactly as `template.yaml` must declare it."""
+        """The EventBridge patterns `template.yaml` must declare, by rule name (without `Rule`)."""
+        patterns: dict[str, dict[str, Any]] = {}
         names: dict[str, set[str]] = defaultdict(set)
-        for event_source, event_name in self._routes:
+        for event_source, event_name in self._cloudtrail:
             names[event_source].add(event_name)
-        return {
-            event_source: {
-                "source": [f"aws.{event_source.removesuffix('.amazonaws.com')}"],
-                "detail-type": [CLOUDTRAIL_DETAIL_TYPE],
+        for event_source, event_names in sorted(names.items()):
+            service = event_source.removesuffix(".amazonaws.com")
+            patterns[f"CloudTrail{_camel(service)}"] = {
+                "source": [f"aws.{service}"],
+                "detail-type": [CLOUDTRAIL_API_CALL],
                 "detail": {"eventSource": [event_source], "eventName": sorted(event_names)},
             }
-            for event_source, event_names in sorted(names.items())
-        }
+        if self._root:
+            patterns["RootActivity"] = {
+                "detail-type": list(CLOUDTRAIL_DETAIL_TYPES),
+                "detail": {"userIdentity": {"type": ["Root"], "invokedBy": [{"exists": False}]}},
+            }
+        if self._config:
+            patterns["ConfigItems"] = {
+                "source": ["aws.config"],
+                "detail-type": [CONFIG_ITEM_CHANGE],
+                "detail": {"configurationItem": {"resourceType": sorted(self._config)}},
+            }
+        if self._guardduty:
+            # Every finding type: one no rule claims is still recorded, never dropped.
+            patterns["GuardDutyFindings"] = {
+                "source": ["aws.guardduty"],
+                "detail-type": [GUARDDUTY_FINDING],
+            }
+        return patterns
+
+
+def _camel(service: str) -> str:
+    return "".join(part.capitalize() for part in service.replace("-", " ").split())
 
 
 def load_rule(module_name: str) -> Rule:

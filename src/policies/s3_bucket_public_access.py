@@ -35,6 +35,7 @@ SPEC = RuleSpec(
         "Public Access does not neutralise it."
     ),
     resource_type="AwsS3Bucket",
+    reads="s3_bucket_access",
     severity=Severity.CRITICAL,
     finding_types=(
         "Software and Configuration Checks/AWS Security Best Practices",
@@ -62,12 +63,6 @@ SPEC = RuleSpec(
     ),
     recommendation_url=(
         "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html"
-    ),
-    permissions=(
-        "s3:GetBucketPublicAccessBlock",
-        "s3:GetAccountPublicAccessBlock",
-        "s3:GetBucketPolicy",
-        "s3:GetBucketAcl",
     ),
 )
 

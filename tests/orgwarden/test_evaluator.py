@@ -4,6 +4,7 @@ moto does not enforce IAM, so a member role that denies us is represented by `De
 a Sessions whose chosen roles raise AccessDenied exactly where AssumeRole would fail.
 """
 
+import dataclasses
 import json
 import uuid
 from typing import Any
@@ -13,12 +14,13 @@ import pytest
 from orgwarden.aws import remediations
 from orgwarden.aws.errors import AccessDenied
 from orgwarden.aws.evidence_store import EvidenceStore
-from orgwarden.aws.remediations import Change
+from orgwarden.aws.member import Change, MemberContext
 from orgwarden.aws.sessions import Sessions
 from orgwarden.decision import Act
 from orgwarden.demo import make_drift, public_read_policy
 from orgwarden.evaluator import Evaluator, RemediationNotVerified, parse_event
 from orgwarden.model.spec import Mode, Status
+from orgwarden.policy_file import default_policy
 from orgwarden.settings import Settings
 from orgwarden.simulation import EVIDENCE_TABLE, IDEMPOTENCY_TABLE, SimulatedOrganization
 from policies import load_catalogue
@@ -52,7 +54,7 @@ def evaluator(mode: Mode, sessions: Sessions | None = None) -> Evaluator:
     )
     sessions = sessions or Sessions()
     store = EvidenceStore(sessions.home_client("dynamodb"), EVIDENCE_TABLE)
-    return Evaluator(settings, sessions, load_catalogue(), store)
+    return Evaluator(settings, sessions, load_catalogue(), store, default_policy())
 
 
 @pytest.fixture
@@ -112,11 +114,13 @@ def test_a_fix_that_does_not_hold_is_recorded_failed_and_raised_for_retry(
 ) -> None:
     sim, event = public_bucket
 
-    class NoEffect(remediations.BlockBucketPublicAccess):
-        def apply(self, sessions: Sessions, state: Any, role_name: str) -> Change:
-            return Change(before=None, after={"pretended": True})  # the change does not land
+    def no_effect(ctx: MemberContext, state: Any) -> Change:
+        return Change(before=None, after={"pretended": True})  # the change does not land
 
-    monkeypatch.setitem(remediations.REMEDIATIONS, "s3_block_bucket_public_access", NoEffect())
+    fix = remediations.REMEDIATIONS["s3_block_bucket_public_access"]
+    monkeypatch.setitem(
+        remediations.REMEDIATIONS, fix.name, dataclasses.replace(fix, apply=no_effect)
+    )
     monkeypatch.setattr("orgwarden.evaluator.REMEDIATIONS", remediations.REMEDIATIONS)
     ev = evaluator(Mode.ENFORCE)
     with pytest.raises(RemediationNotVerified, match="Bucket is public"):

@@ -2,8 +2,8 @@
 
 import pytest
 
+from orgwarden.aws.readers import READERS
 from orgwarden.aws.remediations import REMEDIATIONS
-from orgwarden.aws.resolvers import RESOLVERS
 from policies import RULE_MODULES, load_catalogue
 from policies.catalogue import Catalogue, CatalogueError, Rule, load_rule
 from tests.conftest import EVENTS
@@ -25,7 +25,7 @@ def test_every_trigger_has_a_real_event_fixture(rule: Rule) -> None:
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.spec.id)
 def test_every_rule_can_be_resolved_and_fixed(rule: Rule) -> None:
-    assert rule.spec.resource_type in RESOLVERS
+    assert rule.spec.reads in READERS
     if rule.spec.remediation:
         assert rule.spec.remediation in REMEDIATIONS
 

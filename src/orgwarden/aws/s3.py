@@ -6,6 +6,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from orgwarden.aws.errors import AccessDenied, ResourceGone, error_code, is_access_denied
+from orgwarden.aws.member import Change, MemberContext, Reader, Remediation
 from orgwarden.model.resources import AclGrant, BucketAccess, PublicAccessBlock, ResourceRef
 
 NO_BPA = "NoSuchPublicAccessBlockConfiguration"
@@ -100,3 +101,45 @@ def _call(operation: str, principal: str, absent_code: str | None, call: Any) ->
         if is_access_denied(error):
             raise AccessDenied(operation, principal, str(error)) from error
         raise
+
+
+def _read_access(ctx: MemberContext) -> BucketAccess:
+    return read_bucket_access(ctx.client("s3"), ctx.client("s3control"), ctx.ref, ctx.principal)
+
+
+def _plan_block(state: BucketAccess) -> dict[str, Any]:
+    return {
+        "api": "s3:PutPublicAccessBlock",
+        "bucket": state.ref.resource_id,
+        "PublicAccessBlockConfiguration": PublicAccessBlock.all_on().as_api(),
+    }
+
+
+def _apply_block(ctx: MemberContext, state: BucketAccess) -> Change:
+    target = PublicAccessBlock.all_on()
+    put_bucket_block(ctx.client("s3"), ctx.ref, ctx.principal, target)
+    before = state.bucket_block.as_api() if state.bucket_block else None
+    return Change(before=before, after=target.as_api())
+
+
+READERS = (
+    Reader(
+        name="s3_bucket_access",
+        permissions=(
+            "s3:GetBucketPublicAccessBlock",
+            "s3:GetAccountPublicAccessBlock",
+            "s3:GetBucketPolicy",
+            "s3:GetBucketAcl",
+        ),
+        read=_read_access,
+    ),
+)
+REMEDIATIONS = (
+    # Turn on all four Block Public Access settings of the bucket (policy and ACL untouched).
+    Remediation(
+        name="s3_block_bucket_public_access",
+        permissions=("s3:PutBucketPublicAccessBlock",),
+        plan=_plan_block,
+        apply=_apply_block,
+    ),
+)

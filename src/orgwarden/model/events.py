@@ -5,14 +5,19 @@ that is missing or of the wrong type rejects the event with a precise reason.
 """
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from orgwarden.model.identifiers import AccountId, Region
 
 CLOUDTRAIL_API_CALL = "AWS API Call via CloudTrail"
+# Console sign-ins: AWS documents the first spelling; older events and tools use the second.
+CONSOLE_SIGNIN = ("AWS Console Signin via CloudTrail", "AWS Console Sign In via CloudTrail")
+CLOUDTRAIL_DETAIL_TYPES = (CLOUDTRAIL_API_CALL, *CONSOLE_SIGNIN)
+CONFIG_ITEM_CHANGE = "Config Configuration Item Change"
+GUARDDUTY_FINDING = "GuardDuty Finding"
 
 
 class SessionIssuer(BaseModel):
@@ -72,12 +77,126 @@ class CloudTrailDetail(BaseModel):
     # account here, so this, not the envelope's `account`, names the account we act in.
     recipient_account_id: AccountId = Field(alias="recipientAccountId")
 
+    additional_event_data: dict[str, Any] | None = Field(default=None, alias="additionalEventData")
+
+    @property
+    def is_root(self) -> bool:
+        """Root acted itself (a service acting for root sets `invokedBy`)."""
+        return self.user_identity.type == "Root" and not self.user_identity.invoked_by
+
 
 class CloudTrailEvent(EventBridgeModel):
-    """An EventBridge event carrying a CloudTrail management event."""
+    """An EventBridge event carrying a CloudTrail management event or console sign-in."""
 
-    detail_type: Literal["AWS API Call via CloudTrail"] = Field(alias="detail-type")
+    detail_type: Literal[
+        "AWS API Call via CloudTrail",
+        "AWS Console Signin via CloudTrail",
+        "AWS Console Sign In via CloudTrail",
+    ] = Field(alias="detail-type")
     detail: CloudTrailDetail
+
+    @property
+    def subject_account(self) -> str:
+        """The account the event is about (not the one whose bus delivered it)."""
+        return self.detail.recipient_account_id
+
+    @property
+    def subject_region(self) -> str:
+        return self.detail.aws_region
+
+
+class ConfigurationItem(BaseModel):
+    """The part of an AWS Config configuration item (or its summary) that names the resource."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    resource_type: str = Field(alias="resourceType")
+    resource_id: str = Field(alias="resourceId")
+    resource_name: str | None = Field(default=None, alias="resourceName")
+    account_id: AccountId = Field(alias="awsAccountId")
+    region: Region = Field(alias="awsRegion")
+    status: str = Field(alias="configurationItemStatus")
+    capture_time: datetime = Field(alias="configurationItemCaptureTime")
+
+
+class ConfigItemDetail(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    message_type: Literal[
+        "ConfigurationItemChangeNotification", "OversizedConfigurationItemChangeNotification"
+    ] = Field(alias="messageType")
+    configuration_item: ConfigurationItem | None = Field(default=None, alias="configurationItem")
+    # Oversized notifications carry only a summary; it names the resource all the same.
+    configuration_item_summary: ConfigurationItem | None = Field(
+        default=None, alias="configurationItemSummary"
+    )
+
+    @property
+    def item(self) -> ConfigurationItem:
+        item = self.configuration_item or self.configuration_item_summary
+        if item is None:  # pragma: no cover - refused by the validator below
+            raise ValueError("no configuration item")
+        return item
+
+    @model_validator(mode="after")
+    def _names_a_resource(self) -> "ConfigItemDetail":
+        if self.configuration_item is None and self.configuration_item_summary is None:
+            raise ValueError("neither configurationItem nor configurationItemSummary is present")
+        return self
+
+
+class ConfigItemEvent(EventBridgeModel):
+    """An EventBridge event announcing an AWS Config configuration item change."""
+
+    detail_type: Literal["Config Configuration Item Change"] = Field(alias="detail-type")
+    detail: ConfigItemDetail
+
+    @property
+    def subject_account(self) -> str:
+        """The account the event is about (not the one whose bus delivered it)."""
+        return self.detail.item.account_id
+
+    @property
+    def subject_region(self) -> str:
+        return self.detail.item.region
+
+
+class GuardDutyDetail(BaseModel):
+    """A GuardDuty finding as EventBridge delivers it (in the member and the admin account)."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    id: str = Field(min_length=1, max_length=300)
+    type: str = Field(min_length=1, max_length=300)
+    account_id: AccountId = Field(alias="accountId")
+    region: Region
+    severity: float = Field(ge=0, le=10)
+    title: str = ""
+    description: str = ""
+    created_at: datetime = Field(alias="createdAt")
+    updated_at: datetime = Field(alias="updatedAt")
+    resource: dict[str, Any] = Field(default_factory=dict)
+    service: dict[str, Any] = Field(default_factory=dict)
+
+
+class GuardDutyFindingEvent(EventBridgeModel):
+    detail_type: Literal["GuardDuty Finding"] = Field(alias="detail-type")
+    detail: GuardDutyDetail
+
+    @property
+    def subject_account(self) -> str:
+        """The account the event is about (not the one whose bus delivered it)."""
+        return self.detail.account_id
+
+    @property
+    def subject_region(self) -> str:
+        return self.detail.region
+
+
+Event = Annotated[
+    CloudTrailEvent | ConfigItemEvent | GuardDutyFindingEvent, Field(discriminator="detail_type")
+]
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
 
 class EventContext(BaseModel):
@@ -92,6 +211,9 @@ class EventContext(BaseModel):
     principal_type: str
     source_ip: str | None
     user_agent: str | None
+    # Console sign-ins only: whether MFA was used and whether the login succeeded.
+    mfa_used: str | None = None
+    login_result: str | None = None
 
     @classmethod
     def from_cloudtrail(cls, event: CloudTrailEvent) -> "EventContext":
@@ -104,4 +226,34 @@ class EventContext(BaseModel):
             principal_type=detail.user_identity.type,
             source_ip=detail.source_ip_address,
             user_agent=detail.user_agent,
+            mfa_used=(detail.additional_event_data or {}).get("MFAUsed"),
+            login_result=(detail.response_elements or {}).get("ConsoleLogin"),
+        )
+
+    @classmethod
+    def of(
+        cls, event: "CloudTrailEvent | ConfigItemEvent | GuardDutyFindingEvent"
+    ) -> "EventContext":
+        """What an event says about who or what caused it."""
+        if isinstance(event, CloudTrailEvent):
+            return cls.from_cloudtrail(event)
+        if isinstance(event, ConfigItemEvent):
+            item = event.detail.item
+            return cls(
+                event_id=event.id,
+                event_name=f"Config {item.status}",
+                event_time=item.capture_time,
+                principal_arn=None,
+                principal_type="AWSConfig",
+                source_ip=None,
+                user_agent=None,
+            )
+        return cls(
+            event_id=event.id,
+            event_name=f"GuardDuty {event.detail.type}",
+            event_time=event.detail.updated_at,
+            principal_arn=None,
+            principal_type="GuardDuty",
+            source_ip=None,
+            user_agent=None,
         )

@@ -28,3 +28,51 @@ def is_bucket_name(value: str) -> bool:
         and not _IP_LIKE.match(value)
         and not value.startswith("xn--")
     )
+
+
+# Identifier formats per ASFF resource type, as the services document them. An identifier taken
+# from an event that does not match is rejected before any API call sees it.
+RESOURCE_ID_PATTERNS: dict[str, re.Pattern[str]] = {
+    "AwsAccount": re.compile(ACCOUNT_ID_PATTERN),
+    "AwsEc2Instance": re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$"),
+    "AwsEc2Volume": re.compile(r"^vol-(?:[0-9a-f]{8}|[0-9a-f]{17})$"),
+    "AwsRdsDbInstance": re.compile(r"^[a-zA-Z](?:[a-zA-Z0-9]|-(?!-)){0,62}$"),
+    "AwsLambdaFunction": re.compile(r"^[a-zA-Z0-9_-]{1,64}$"),
+    "AwsDynamoDbTable": re.compile(r"^[a-zA-Z0-9_.-]{3,255}$"),
+    "AwsIamAccessKey": re.compile(r"^(?:AKIA|ASIA)[A-Z0-9]{16}$"),
+}
+
+
+def resource_id_problem(resource_type: str, resource_id: str) -> str | None:
+    """Why `resource_id` is not a valid identifier for `resource_type`, or None when it is."""
+    if resource_type == "AwsS3Bucket":
+        return None if is_bucket_name(resource_id) else "is not a valid S3 bucket name"
+    pattern = RESOURCE_ID_PATTERNS.get(resource_type)
+    if pattern is None:
+        return f"has no known identifier format for resource type {resource_type}"
+    if not pattern.match(resource_id):
+        return f"is not a valid {resource_type} identifier"
+    return None
+
+
+# How Security Hub expects each type in `Resources[].Id` (ARNs, except accounts and keys).
+_ARN_FORMATS = {
+    "AwsS3Bucket": "arn:{partition}:s3:::{id}",
+    "AwsAccount": "AWS::::Account:{id}",
+    "AwsEc2Instance": "arn:{partition}:ec2:{region}:{account}:instance/{id}",
+    "AwsEc2Volume": "arn:{partition}:ec2:{region}:{account}:volume/{id}",
+    "AwsRdsDbInstance": "arn:{partition}:rds:{region}:{account}:db:{id}",
+    "AwsLambdaFunction": "arn:{partition}:lambda:{region}:{account}:function:{id}",
+    "AwsDynamoDbTable": "arn:{partition}:dynamodb:{region}:{account}:table/{id}",
+    "AwsIamAccessKey": "{id}",
+}
+
+
+def resource_arn(
+    resource_type: str, resource_id: str, *, partition: str, region: str, account_id: str
+) -> str:
+    """The identifier Security Hub expects in `Resources[].Id` for the resource."""
+    template = _ARN_FORMATS.get(resource_type)
+    if template is None:
+        raise ValueError(f"no ARN format for resource type {resource_type}")
+    return template.format(partition=partition, region=region, account=account_id, id=resource_id)

@@ -4,7 +4,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from orgwarden.model.identifiers import AccountId, Partition, Region, is_bucket_name
+from orgwarden.model.identifiers import (
+    AccountId,
+    Partition,
+    Region,
+    resource_arn,
+    resource_id_problem,
+)
 
 BPA_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
@@ -23,15 +29,20 @@ class ResourceRef(BaseModel):
     @model_validator(mode="after")
     def _id_format(self) -> "ResourceRef":
         # Identifiers come from events: check their format before any API call sees them.
-        if self.resource_type == "AwsS3Bucket" and not is_bucket_name(self.resource_id):
-            raise ValueError(f"{self.resource_id!r} is not a valid S3 bucket name")
+        problem = resource_id_problem(self.resource_type, self.resource_id)
+        if problem:
+            raise ValueError(f"{self.resource_id[:80]!r} {problem}")
         return self
 
     @property
     def arn(self) -> str:
-        if self.resource_type == "AwsS3Bucket":
-            return f"arn:{self.partition}:s3:::{self.resource_id}"
-        raise ValueError(f"no ARN format for resource type {self.resource_type}")
+        return resource_arn(
+            self.resource_type,
+            self.resource_id,
+            partition=self.partition,
+            region=self.region,
+            account_id=self.account_id,
+        )
 
 
 class PublicAccessBlock(BaseModel):

@@ -6,7 +6,7 @@ controls and text, the reference table) is read from the spec, never from rule c
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -45,11 +45,12 @@ class CloudTrail(BaseModel):
     """A CloudTrail management event that triggers a rule.
 
     `ids` is a JMESPath expression over the event's `detail` that yields the resource id (or a
-    list of them).
+    list of them). An event for which it yields nothing is not about this rule's resource.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    kind: Literal["cloudtrail"] = "cloudtrail"
     service: str
     event_name: str
     ids: str
@@ -63,7 +64,56 @@ class CloudTrail(BaseModel):
         return f"{self.service}.amazonaws.com"
 
 
-Trigger = CloudTrail
+class ConfigItem(BaseModel):
+    """An AWS Config configuration item change for a resource type (e.g. AWS::EC2::Instance)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["config"] = "config"
+    config_type: str = Field(pattern=r"^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$")
+    # Config names most resources by `resourceId`; some (RDS instances) by `resourceName`.
+    id_field: Literal["resourceId", "resourceName"] = "resourceId"
+
+
+class GuardDutyFinding(BaseModel):
+    """A GuardDuty finding whose type starts with one of `type_prefixes`.
+
+    A rule with no prefixes receives every finding type that no other rule claims, so an unknown
+    type is still recorded, never dropped.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["guardduty"] = "guardduty"
+    type_prefixes: tuple[str, ...] = ()
+    # JMESPath over the finding (`detail`) yielding the affected resource's id(s).
+    ids: str = "accountId"
+
+
+class RootActivity(BaseModel):
+    """A console sign-in or an API call by the root user, not made by a service on its behalf."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["root"] = "root"
+
+
+class Periodic(BaseModel):
+    """Evaluated by the periodic sweep, for state that no event announces (e.g. root keys)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["periodic"] = "periodic"
+
+
+Trigger = CloudTrail | ConfigItem | GuardDutyFinding | RootActivity | Periodic
+
+
+class Scope(StrEnum):
+    """What one finding is about."""
+
+    RESOURCE = "resource"  # the resource's current state: one finding per resource
+    EVENT = "event"  # one occurrence (a root login): one finding per event, never merged
 
 
 class RuleSpec(BaseModel):
@@ -75,6 +125,9 @@ class RuleSpec(BaseModel):
     title: str = Field(max_length=256)
     description: str = Field(max_length=1024)
     resource_type: str  # the ASFF resource type, e.g. AwsS3Bucket
+    # The reader (in orgwarden.aws.readers) that builds `evaluate`'s input for one resource.
+    reads: str
+    scope: Scope = Scope.RESOURCE
     severity: Severity
     finding_types: tuple[str, ...] = (
         "Software and Configuration Checks/AWS Security Best Practices",
@@ -84,7 +137,6 @@ class RuleSpec(BaseModel):
     remediation: str | None = None  # a verb, e.g. s3_block_bucket_public_access
     recommendation: str = Field(max_length=512)
     recommendation_url: str | None = None
-    permissions: tuple[str, ...]
     default_mode: Mode = Mode.DETECT
 
     @field_validator("finding_types")
@@ -113,3 +165,5 @@ class Verdict(BaseModel):
     reason: str = Field(max_length=1024)
     # Facts behind the verdict (offending statements, grants, settings), kept in the evidence.
     facts: Mapping[str, Any] = Field(default_factory=dict)
+    # Set when the severity comes from the evidence (a GuardDuty finding's own severity).
+    severity: Severity | None = None

@@ -7,13 +7,21 @@ import pytest
 
 from orgwarden.aws import s3
 from orgwarden.aws.errors import ResourceGone
-from orgwarden.aws.remediations import BlockBucketPublicAccess
-from orgwarden.aws.resolvers import bucket_access
+from orgwarden.aws.readers import READERS
+from orgwarden.aws.remediations import REMEDIATIONS
 from orgwarden.aws.sessions import Sessions
 from orgwarden.model.resources import PublicAccessBlock, ResourceRef
 from orgwarden.model.spec import Status
 from policies.s3_bucket_public_access import evaluate
-from tests.conftest import ApiCalls
+from tests.conftest import ApiCalls, member_context
+
+BLOCK = REMEDIATIONS["s3_block_bucket_public_access"]
+
+
+def bucket_access(sessions: Sessions, ref: ResourceRef, role: str) -> s3.BucketAccess:
+    access: s3.BucketAccess = READERS["s3_bucket_access"].read(member_context(sessions, ref, role))
+    return access
+
 
 READ = "OrgwardenRead"
 PUBLIC = {
@@ -118,7 +126,7 @@ def test_the_fix_blocks_public_access_and_leaves_the_policy(
 ) -> None:
     ref = make_bucket(sessions, account_id, f"fixme-{account_id}", PUBLIC)
     state = bucket_access(sessions, ref, READ)
-    change = BlockBucketPublicAccess().apply(sessions, state, "OrgwardenRemediation")
+    change = BLOCK.apply(member_context(sessions, ref, "OrgwardenRemediation"), state)
     assert change.before is None
     assert change.after == PublicAccessBlock.all_on().as_api()
     after = bucket_access(sessions, ref, READ)
@@ -129,7 +137,7 @@ def test_the_fix_blocks_public_access_and_leaves_the_policy(
 
 def test_the_plan_names_the_exact_change(sessions: Sessions, account_id: str) -> None:
     ref = make_bucket(sessions, account_id, f"plan-{account_id}", PUBLIC)
-    plan = BlockBucketPublicAccess().plan(bucket_access(sessions, ref, READ))
+    plan = BLOCK.plan(bucket_access(sessions, ref, READ))
     assert plan == {
         "api": "s3:PutPublicAccessBlock",
         "bucket": ref.resource_id,

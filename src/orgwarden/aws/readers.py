@@ -1,0 +1,6 @@
+"""Every reader, by name: what builds a rule's `evaluate` input (`RuleSpec.reads`)."""
+
+from orgwarden.aws import s3
+from orgwarden.aws.member import Reader
+
+READERS: dict[str, Reader] = {reader.name: reader for reader in (*s3.READERS,)}
