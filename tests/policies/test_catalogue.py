@@ -1,9 +1,14 @@
 """Meta-tests: every rule is complete, and everything derived from the specs stays in step."""
 
+import re
+from pathlib import Path
+
 import pytest
 
 from orgwarden.aws.readers import READERS
 from orgwarden.aws.remediations import REMEDIATIONS
+from orgwarden.evaluator import parse_event
+from orgwarden.model.spec import CloudTrail, ConfigItem, GuardDutyFinding, RootActivity, Trigger
 from policies import RULE_MODULES, load_catalogue
 from policies.catalogue import Catalogue, CatalogueError, Rule, load_rule
 from tests.conftest import EVENTS
@@ -16,11 +21,31 @@ def test_every_listed_module_is_loaded() -> None:
     assert sorted(CATALOGUE.rules) == sorted(RULE_MODULES)
 
 
+def fixture_for(trigger: Trigger) -> Path | None:
+    """Where the real-shaped event for a trigger lives under tests/events/."""
+    match trigger:
+        case CloudTrail():
+            return EVENTS / "cloudtrail" / trigger.service / f"{trigger.event_name}.json"
+        case ConfigItem():
+            return EVENTS / "config" / f"{trigger.config_type.replace('::', '-')}.json"
+        case GuardDutyFinding():
+            name = trigger.type_prefixes[0] if trigger.type_prefixes else "unknown-type"
+            return EVENTS / "guardduty" / f"{re.sub(r'[^A-Za-z0-9]+', '-', name).strip('-')}.json"
+        case RootActivity():
+            return EVENTS / "signin" / "ConsoleLogin-root.json"
+    return None  # periodic: no event
+
+
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.spec.id)
-def test_every_trigger_has_a_real_event_fixture(rule: Rule) -> None:
+def test_every_trigger_has_a_real_event_fixture_that_routes_to_the_rule(rule: Rule) -> None:
     for trigger in rule.spec.triggers:
-        fixture = EVENTS / "cloudtrail" / trigger.service / f"{trigger.event_name}.json"
+        fixture = fixture_for(trigger)
+        if fixture is None:
+            continue
         assert fixture.exists(), f"{rule.spec.id}: no fixture {fixture.relative_to(EVENTS)}"
+        event, raw = parse_event(fixture.read_text())
+        routed = {m.rule.spec.id for m in CATALOGUE.matches(event, raw["detail"])}
+        assert rule.spec.id in routed, f"{fixture.relative_to(EVENTS)} does not reach the rule"
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.spec.id)

@@ -26,6 +26,8 @@ class MemberContext:
     # The part of the event a rule may trust without a read (a GuardDuty finding, a root login).
     payload: Any = None
     cause: EventContext | None = None
+    # The account's organizational units, innermost first (ids and names), for per-OU policy.
+    ous: tuple[str, ...] = ()
 
     @property
     def principal(self) -> str:
