@@ -95,6 +95,14 @@ def test_the_function_may_assume_only_orgwarden_roles_inside_the_organization() 
         assert statement["Condition"] == {
             "StringEquals": {"aws:ResourceOrgID": {"Ref": "OrganizationId"}}
         }
-        for resource in statement["Resource"]:
+        resources = statement["Resource"]
+        if "Fn::If" in resources:  # the optional Organizations reader: a role ARN or nothing
+            _, reader, placeholder = resources["Fn::If"]
+            assert reader == {"Ref": "OrganizationReadRoleArn"}
+            assert TEMPLATE["Parameters"]["OrganizationReadRoleArn"]["AllowedPattern"].startswith(
+                "^(arn:aws[a-z-]*:iam::\\d{12}:role/"
+            )
+            resources = [placeholder]
+        for resource in resources:
             assert "role/" in str(resource)
             assert "*" not in str(resource).split("role/")[-1]

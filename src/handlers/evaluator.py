@@ -15,8 +15,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from orgwarden.evaluator import RejectedEvent
 from orgwarden.runtime import event_service
 
-logger = Logger()
-metrics = Metrics()
+logger = Logger(service="orgwarden")
+metrics = Metrics(namespace="Orgwarden", service="orgwarden")
 # Every record failing is still a partial response: SQS retries exactly those, nothing is lost.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 

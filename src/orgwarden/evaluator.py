@@ -5,22 +5,27 @@ role) -> verify (read again, evaluate again) -> record evidence -> publish (find
 """
 
 import json
+import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from orgwarden.aws.control_table import ControlTable
 from orgwarden.aws.errors import AccessDenied, ResourceGone
 from orgwarden.aws.evidence_store import EvidenceStore
 from orgwarden.aws.member import MemberContext, Remediation
+from orgwarden.aws.organization import Directory
 from orgwarden.aws.readers import READERS
 from orgwarden.aws.remediations import REMEDIATIONS
 from orgwarden.aws.securityhub import import_findings
 from orgwarden.aws.sessions import Sessions
-from orgwarden.decision import Act, Decision, decide
+from orgwarden.aws.tags import read_tags
+from orgwarden.decision import Act, Decision, Guards, decide
+from orgwarden.exemptions import ExemptionCheck, find_exemption
 from orgwarden.findings import build_finding, finding_id
 from orgwarden.model.events import EVENT_ADAPTER, CloudTrailEvent, Event, EventContext
 from orgwarden.model.evidence import ActionRecord, EvidenceRecord
@@ -29,6 +34,7 @@ from orgwarden.model.spec import Mode, Status, Verdict
 from orgwarden.policy_file import PolicyFile
 from orgwarden.settings import Settings
 from policies import Catalogue, Rule
+from policies.catalogue import Match
 
 logger = Logger(child=True)
 metrics = Metrics()
@@ -90,6 +96,16 @@ class Subject(NamedTuple):
     ref: ResourceRef
     cause: EventContext | None
     payload: Any
+    ous: tuple[str, ...]
+
+
+# A create answered "not found" is usually a read that ran ahead of the service: retry it
+# with these delays (seconds) before calling the resource gone.
+STALE_READ_DELAYS = (0.5, 1.0, 2.0)
+STALE_READ_WINDOW = timedelta(minutes=5)
+FIX_LEASE_SECONDS = 120
+
+Each = Callable[[Match, EventContext], "Outcome | None"]
 
 
 class Evaluator:
@@ -101,16 +117,26 @@ class Evaluator:
         evidence: EvidenceStore,
         policy: PolicyFile,
         *,
+        control: ControlTable | None = None,
+        directory: Directory | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.catalogue = catalogue
         self.evidence = evidence
         self.policy = policy
+        self.control = control
+        self.directory = directory
         self.clock = clock
+        self.sleep = sleep
 
-    def process(self, event: Event, raw: dict[str, Any]) -> list[Outcome]:
+    def process(
+        self, event: Event, raw: dict[str, Any], *, each: Each | None = None
+    ) -> list[Outcome]:
+        """Evaluate every (rule, resource) the event names; `each` wraps one evaluation (the
+        runtime makes it idempotent per event and resource)."""
         failed_call = isinstance(event, CloudTrailEvent) and event.detail.error_code
         matches = self.catalogue.matches(event, raw["detail"])
         if failed_call:
@@ -133,15 +159,15 @@ class Evaluator:
             metrics.add_metric(name="EventsUnrouted", unit=MetricUnit.Count, value=1)
             return []
         cause = EventContext.of(event)
-        outcomes = []
+        run = each or self.evaluate_match
+        # Validate every identifier before the first API call for any of them.
         for match in matches:
-            ref = self._ref(match.rule, match.resource_id, match.account_id, match.region)
-            outcome = self.evaluate_resource(
-                match.rule, ref, cause, key=match.key, payload=match.payload
-            )
-            if outcome:
-                outcomes.append(outcome)
-        return outcomes
+            self._ref(match.rule, match.resource_id, match.account_id, match.region)
+        return [outcome for match in matches if (outcome := run(match, cause))]
+
+    def evaluate_match(self, match: Match, cause: EventContext | None) -> "Outcome | None":
+        ref = self._ref(match.rule, match.resource_id, match.account_id, match.region)
+        return self.evaluate_resource(match.rule, ref, cause, key=match.key, payload=match.payload)
 
     def evaluate_resource(
         self,
@@ -153,40 +179,60 @@ class Evaluator:
         payload: Any = None,
     ) -> Outcome | None:
         spec = rule.spec
+        ous = self._ous(ref.account_id)
         mode = self.settings.modes.get(spec.id) or self.policy.mode_for(
-            spec.id, spec.default_mode, ref.account_id, ()
+            spec.id, spec.default_mode, ref.account_id, ous
         )
         if mode is Mode.OFF:
             return None
-        state, detected = self._read_and_evaluate(rule, ref, cause, payload)
-        decision = decide(
-            spec,
-            detected,
+        subject = Subject(rule, ref, cause, payload, ous)
+        fid = finding_id(spec, ref, key)
+        state, detected = self._read_and_evaluate(subject)
+        exemption, exemption_unknown = ExemptionCheck(active=None), None
+        if detected.status is Status.FAILED:
+            exemption, exemption_unknown = self._exemption(subject)
+        guards = Guards(
             mode=mode,
             principal_arn=cause.principal_arn if cause else None,
             own_role_names=self.settings.own_role_names,
+            break_glass=self.policy.break_glass,
+            waiver=exemption.active,
+            exemption_unknown=exemption_unknown is not None,
         )
+        decision = decide(spec, detected, guards)
+        if decision.act is Act.REMEDIATE:
+            decision = decide(spec, detected, self._coordinate(subject, fid, guards))
+        if exemption.problems:
+            metrics.add_metric(name="ExemptionsLapsed", unit=MetricUnit.Count, value=1)
+
         final, action = detected, None
         remediation = REMEDIATIONS.get(spec.remediation) if spec.remediation else None
-        if remediation and detected.status is Status.FAILED:
+        if decision.act is Act.EXEMPT:
+            final = Verdict(
+                status=Status.WARNING,
+                reason=_clip(f"{detected.reason} Suppressed: {decision.reason}"),
+                facts=detected.facts,
+                severity=detected.severity,
+            )
+        elif remediation and detected.status is Status.FAILED:
             if decision.act is Act.REMEDIATE:
-                final, action = self._remediate(
-                    Subject(rule, ref, cause, payload), state, remediation, decision
-                )
+                final, action = self._remediate(subject, state, remediation, decision)
             else:
-                outcome = "planned" if decision.act is Act.PLAN else "not-attempted"
-                plan = remediation.plan(state) if decision.act is Act.PLAN else {}
+                planned = decision.act is Act.PLAN
                 action = ActionRecord(
                     remediation=remediation.name,
                     mode=mode,
-                    outcome=outcome,
+                    outcome="planned" if planned else "not-attempted",
                     reason=decision.reason,
-                    planned_change=plan,
+                    planned_change=remediation.plan(state) if planned else {},
                 )
 
         now = self.clock()
+        notes = list(exemption.problems)
+        if exemption_unknown:
+            notes.append(exemption_unknown)
         record = EvidenceRecord(
-            finding_id=finding_id(spec, ref, key),
+            finding_id=fid,
             rule_id=spec.id,
             controls=spec.related_requirements(),
             resource=ref,
@@ -199,6 +245,11 @@ class Evaluator:
             observed_at=now,
             cause=cause,
             action=action,
+            mode=mode,
+            decision=decision.act.value,
+            decision_reason=decision.reason,
+            exemption=exemption.active,
+            notes=notes,
         )
         self.evidence.put(record)
         finding = build_finding(
@@ -210,7 +261,12 @@ class Evaluator:
             cause=cause,
             action=action,
             key=key,
+            notes=notes,
         )
+        if decision.act is Act.EXEMPT:
+            # A new finding takes its workflow from the import; later changes are made with
+            # BatchUpdateFindings (see securityhub.py).
+            finding["Workflow"] = {"Status": "SUPPRESSED"}
         writer = self.sessions.client(
             "securityhub",
             account_id=ref.account_id,
@@ -243,45 +299,102 @@ class Evaluator:
             resource_id=ref.resource_id,
             account_id=ref.account_id,
             region=ref.region,
-            finding_id=record.finding_id,
+            finding_id=fid,
             detected=detected.status,
             status=final.status,
             act=decision.act,
             remediation_outcome=action.outcome if action else None,
         )
 
-    def _context(
-        self, ref: ResourceRef, role: str, cause: EventContext | None, payload: Any
-    ) -> MemberContext:
+    def _ous(self, account_id: str) -> tuple[str, ...]:
+        """The account's OUs, looked up only when the policy file scopes anything by OU."""
+        if self.directory is None or not self.policy.scopes_by_ou:
+            return ()
+        return self.directory.ous(account_id)
+
+    def _context(self, subject: Subject, role: str) -> MemberContext:
         return MemberContext(
             sessions=self.sessions,
-            ref=ref,
+            ref=subject.ref,
             role_name=role,
             policy=self.policy,
             now=self.clock(),
-            payload=payload,
-            cause=cause,
+            payload=subject.payload,
+            cause=subject.cause,
+            ous=subject.ous,
         )
 
-    def _read_and_evaluate(
-        self, rule: Rule, ref: ResourceRef, cause: EventContext | None, payload: Any
-    ) -> tuple[Any, Verdict]:
-        reader = READERS[rule.spec.reads]
+    def _read_and_evaluate(self, subject: Subject) -> tuple[Any, Verdict]:
+        reader = READERS[subject.rule.spec.reads]
+        context = self._context(subject, self.settings.read_role_name)
+        delays = list(STALE_READ_DELAYS) if self._just_created(subject.cause) else []
+        while True:
+            try:
+                state = reader.read(context)
+            except AccessDenied as error:
+                metrics.add_metric(name="AccessDenied", unit=MetricUnit.Count, value=1)
+                return None, Verdict(
+                    status=Status.NOT_AVAILABLE, reason=f"Cannot read the resource: {error}"
+                )
+            except ResourceGone as error:
+                if delays:
+                    # Eventual consistency right after a create: read again before judging.
+                    self.sleep(delays.pop(0))
+                    continue
+                return None, Verdict(
+                    status=Status.NOT_APPLICABLE, reason=f"Resource is gone: {error}"
+                )
+            return state, subject.rule.evaluate(state)
+
+    def _just_created(self, cause: EventContext | None) -> bool:
+        return (
+            cause is not None
+            and cause.event_name.startswith(("Create", "Run"))
+            and self.clock() - cause.event_time < STALE_READ_WINDOW
+        )
+
+    def _exemption(self, subject: Subject) -> tuple[ExemptionCheck, str | None]:
+        """The exemption that applies now, or why we could not tell (tags unreadable)."""
         try:
-            state = reader.read(self._context(ref, self.settings.read_role_name, cause, payload))
-        except AccessDenied as error:
-            metrics.add_metric(name="AccessDenied", unit=MetricUnit.Count, value=1)
-            return None, Verdict(
-                status=Status.NOT_AVAILABLE, reason=f"Cannot read the resource: {error}"
-            )
-        except ResourceGone as error:
-            return None, Verdict(status=Status.NOT_APPLICABLE, reason=f"Resource is gone: {error}")
-        return state, rule.evaluate(state)
+            tags = read_tags(self._context(subject, self.settings.read_role_name))
+        except (AccessDenied, ResourceGone) as error:
+            return ExemptionCheck(active=None), f"exemption tags could not be read: {error}"
+        ref = subject.ref
+        check = find_exemption(
+            self.policy,
+            subject.rule.spec.id,
+            account_id=ref.account_id,
+            resource_id=ref.resource_id,
+            tags=tags,
+            today=self.clock().date(),
+        )
+        return check, None
+
+    def _coordinate(self, subject: Subject, fid: str, guards: Guards) -> Guards:
+        """Take the fix lease and a rate-limit slot; the guards say which one was refused."""
+        if self.control is None:
+            return guards
+        now = self.clock()
+        owner = f"{subject.cause.event_id if subject.cause else 'sweep'}#{fid}"
+        if not self.control.acquire_fix_lease(fid, owner, now, FIX_LEASE_SECONDS):
+            metrics.add_metric(name="FixesAlreadyUnderWay", unit=MetricUnit.Count, value=1)
+            return guards.model_copy(update={"fix_in_progress": True})
+        limit = self.policy.rate_limit
+        allowed, _ = self.control.take_rate_slot(
+            f"{subject.ref.account_id}#{subject.rule.spec.id}",
+            now,
+            limit=limit.limit,
+            window_minutes=limit.window_minutes,
+        )
+        if not allowed:
+            metrics.add_metric(name="RemediationsRateLimited", unit=MetricUnit.Count, value=1)
+            return guards.model_copy(update={"rate_limited": True})
+        return guards
 
     def _remediate(
-        self, subject: "Subject", state: Any, remediation: Remediation, decision: Decision
+        self, subject: Subject, state: Any, remediation: Remediation, decision: Decision
     ) -> tuple[Verdict, ActionRecord]:
-        rule, ref, cause, payload = subject
+        ref = subject.ref
         role = self.settings.remediation_role_name
         common: dict[str, Any] = {
             "remediation": remediation.name,
@@ -291,7 +404,7 @@ class Evaluator:
             "started_at": self.clock(),
         }
         try:
-            change = remediation.apply(self._context(ref, role, cause, payload), state)
+            change = remediation.apply(self._context(subject, role), state)
         except AccessDenied as error:
             metrics.add_metric(name="RemediationsDenied", unit=MetricUnit.Count, value=1)
             failed = Verdict(status=Status.FAILED, reason=f"Fix could not be applied: {error}")
@@ -301,7 +414,7 @@ class Evaluator:
             return failed, action
         metrics.add_metric(name="Remediations", unit=MetricUnit.Count, value=1)
         # Verify: read the resource again, as the read role, and judge it with the same rule.
-        _, after = self._read_and_evaluate(rule, ref, cause, payload)
+        _, after = self._read_and_evaluate(subject._replace(cause=None))
         verified = after.status is Status.PASSED
         action = ActionRecord(
             **common,
@@ -326,3 +439,7 @@ class Evaluator:
         except ValidationError as error:
             problems = "; ".join(e["msg"] for e in error.errors(include_url=False))
             raise RejectedEvent(f"{rule.spec.id}: resource id rejected: {problems}") from error
+
+
+def _clip(text: str, limit: int = 1024) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

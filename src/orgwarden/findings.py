@@ -48,6 +48,7 @@ def build_finding(
     cause: EventContext | None = None,
     action: ActionRecord | None = None,
     key: str | None = None,
+    notes: list[str] | None = None,
 ) -> dict[str, Any]:
     """The ASFF finding for `verdict` (the final state); `detected` is what the rule first found."""
     detected = detected or verdict
@@ -78,6 +79,8 @@ def build_finding(
             "RemediationActor": action.actor or "",
         }
 
+    if notes:
+        fields["Notes"] = "; ".join(notes)
     finding: dict[str, Any] = {
         "SchemaVersion": SCHEMA_VERSION,
         "Id": finding_id(spec, ref, key),

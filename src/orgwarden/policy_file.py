@@ -141,6 +141,13 @@ class PolicyFile(_Strict):
     rate_limit: RateLimit = RateLimit()
     remediation: RemediationOptions = RemediationOptions()
 
+    @property
+    def scopes_by_ou(self) -> bool:
+        """Whether any override needs the account's OUs (so they are looked up at all)."""
+        scopes = [o.scope for o in self.mode_overrides]
+        scopes += [o.scope for o in self.tag_policy.overrides]
+        return any(scope.ou for scope in scopes)
+
     def mode_for(self, rule_id: str, default: Mode, account_id: str, ous: Sequence[str]) -> Mode:
         applicable = [
             o

@@ -11,25 +11,32 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 
+from orgwarden.aws.control_table import ControlTable
 from orgwarden.aws.evidence_store import EvidenceStore
+from orgwarden.aws.organization import Directory
 from orgwarden.aws.sessions import Sessions
-from orgwarden.evaluator import Evaluator, parse_event
-from orgwarden.model.events import Event
+from orgwarden.evaluator import Evaluator, Outcome, parse_event
+from orgwarden.model.events import Event, EventContext
 from orgwarden.policy_file import default_policy
 from orgwarden.settings import Settings
 from policies import load_catalogue
+from policies.catalogue import Match
 
 
 class EventService:
-    """Parses a queued message and evaluates it at most once per event id."""
+    """Parses a queued message and evaluates each (rule, resource) it names at most once.
+
+    The idempotency key is the event id plus the rule and resource: a redelivered event is not
+    evaluated again, and when one resource of an event failed, a retry redoes only that one.
+    """
 
     def __init__(
         self, evaluator: Evaluator, persistence: DynamoDBPersistenceLayer, ttl: int
     ) -> None:
         self.evaluator = evaluator
-        self.idempotency = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=ttl)
+        self.idempotency = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=ttl)
         self._once = idempotent_function(
-            data_keyword_argument="event", config=self.idempotency, persistence_store=persistence
+            data_keyword_argument="subject", config=self.idempotency, persistence_store=persistence
         )(self._evaluate)
 
     @staticmethod
@@ -38,21 +45,46 @@ class EventService:
         return parse_event(body)
 
     def handle(self, parsed: Event, raw: dict[str, Any]) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._once(event=raw, parsed=parsed)
-        return result
+        outcomes = self.evaluator.process(parsed, raw, each=self._each)
+        return [o.model_dump(mode="json") for o in outcomes]
 
-    def _evaluate(self, event: dict[str, Any], parsed: Event) -> list[dict[str, Any]]:
-        return [o.model_dump(mode="json") for o in self.evaluator.process(parsed, event)]
+    def _each(self, match: Match, cause: EventContext) -> Outcome | None:
+        subject = match.key or str(match.resource_id)
+        key = f"{cause.event_id}#{match.rule.spec.id}#{match.account_id}#{match.region}#{subject}"
+        result = self._once(subject={"key": key}, match=match, cause=cause)
+        return Outcome.model_validate(result) if result else None
+
+    def _evaluate(
+        self, subject: dict[str, str], match: Match, cause: EventContext
+    ) -> dict[str, Any] | None:
+        outcome = self.evaluator.evaluate_match(match, cause)
+        return outcome.model_dump(mode="json") if outcome else None
 
 
 @cache
 def event_service() -> EventService:
     settings = Settings()  # type: ignore[call-arg]  # required fields come from the environment
     sessions = Sessions()
-    evidence = EvidenceStore(sessions.home_client("dynamodb"), settings.evidence_table)
-    policy = default_policy(settings.policy_file)
-    evaluator = Evaluator(settings, sessions, load_catalogue(), evidence, policy)
+    dynamodb = sessions.home_client("dynamodb")
+    evidence = EvidenceStore(dynamodb, settings.evidence_table)
+    role_arn = settings.organization_role_arn
+    directory = Directory(
+        lambda: (
+            sessions.assumed_client("organizations", role_arn)
+            if role_arn
+            else sessions.home_client("organizations")
+        )
+    )
+    evaluator = Evaluator(
+        settings,
+        sessions,
+        load_catalogue(),
+        evidence,
+        default_policy(settings.policy_file),
+        control=ControlTable(dynamodb, settings.control_table),
+        directory=directory,
+    )
     persistence = DynamoDBPersistenceLayer(
-        table_name=settings.idempotency_table, boto3_client=sessions.home_client("dynamodb")
+        table_name=settings.idempotency_table, boto3_client=dynamodb
     )
     return EventService(evaluator, persistence, settings.idempotency_ttl_seconds)

@@ -12,6 +12,10 @@ class Settings(BaseSettings):
     organization_id: str = Field(default="", pattern=r"^(o-[a-z0-9]{10,32})?$")
     evidence_table: str
     idempotency_table: str
+    control_table: str  # fix leases and rate-limit windows
+    # A role (in the management account) to read OUs through; unset: this account's own
+    # credentials (the management account or a delegated administrator).
+    organization_role_arn: str | None = None
     read_role_name: str = "OrgwardenRead"
     remediation_role_name: str = "OrgwardenRemediation"
     finding_writer_role_name: str = "OrgwardenFindingWriter"

@@ -28,6 +28,7 @@ HOME_REGION = "us-east-1"
 ACCESS_ROLE = "OrganizationAccountAccessRole"
 EVIDENCE_TABLE = "orgwarden-evidence"
 IDEMPOTENCY_TABLE = "orgwarden-idempotency"
+CONTROL_TABLE = "orgwarden-control"
 QUEUE_NAME = "orgwarden-evaluation"
 DLQ_NAME = "orgwarden-evaluation-dlq"
 BUS_NAME = "orgwarden-governance"
@@ -121,6 +122,10 @@ class SimulatedOrganization:
             "ORGWARDEN_ORGANIZATION_ID": self.organization_id,
             "ORGWARDEN_EVIDENCE_TABLE": EVIDENCE_TABLE,
             "ORGWARDEN_IDEMPOTENCY_TABLE": IDEMPOTENCY_TABLE,
+            "ORGWARDEN_CONTROL_TABLE": CONTROL_TABLE,
+            # moto keeps each account's Organizations view apart: read OUs as the management
+            # account, as a deployment with an organization read role would.
+            "ORGWARDEN_ORGANIZATION_ROLE_ARN": f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:role/{ACCESS_ROLE}",
             "ORGWARDEN_MODES": json.dumps(modes or {}),
             "POWERTOOLS_SERVICE_NAME": "orgwarden",
             "POWERTOOLS_METRICS_NAMESPACE": "Orgwarden",
@@ -287,6 +292,7 @@ def deploy_central(sim: SimulatedOrganization) -> None:
     for logical_id, name in (
         ("EvidenceTable", EVIDENCE_TABLE),
         ("IdempotencyTable", IDEMPOTENCY_TABLE),
+        ("ControlTable", CONTROL_TABLE),
     ):
         props = resources[logical_id]["Properties"]
         table: dict[str, Any] = {

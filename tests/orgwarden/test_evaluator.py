@@ -22,7 +22,12 @@ from orgwarden.evaluator import Evaluator, RemediationNotVerified, parse_event
 from orgwarden.model.spec import Mode, Status
 from orgwarden.policy_file import default_policy
 from orgwarden.settings import Settings
-from orgwarden.simulation import EVIDENCE_TABLE, IDEMPOTENCY_TABLE, SimulatedOrganization
+from orgwarden.simulation import (
+    CONTROL_TABLE,
+    EVIDENCE_TABLE,
+    IDEMPOTENCY_TABLE,
+    SimulatedOrganization,
+)
 from policies import load_catalogue
 from tests.conftest import Configure
 
@@ -50,7 +55,10 @@ def tooling_env(lambda_env: Configure) -> SimulatedOrganization:
 
 def evaluator(mode: Mode, sessions: Sessions | None = None) -> Evaluator:
     settings = Settings(
-        evidence_table=EVIDENCE_TABLE, idempotency_table=IDEMPOTENCY_TABLE, modes={RULE: mode}
+        evidence_table=EVIDENCE_TABLE,
+        idempotency_table=IDEMPOTENCY_TABLE,
+        control_table=CONTROL_TABLE,
+        modes={RULE: mode},
     )
     sessions = sessions or Sessions()
     store = EvidenceStore(sessions.home_client("dynamodb"), EVIDENCE_TABLE)

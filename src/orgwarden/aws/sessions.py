@@ -81,6 +81,13 @@ class Sessions:
         """A client in the service's own (security tooling) account, with its own credentials."""
         return self._base.client(service, region_name=region, config=self._config)
 
+    def assumed_client(self, service: str, role_arn: str, region: str | None = None) -> Any:
+        """A client acting as a role given by ARN (e.g. an Organizations reader)."""
+        account_id, _, role_name = role_arn.split(":", 4)[4].partition(":role/")
+        return self.client(
+            service, account_id=account_id, role_name=role_name, region=region or "us-east-1"
+        )
+
     def _session(self, account_id: str, role_name: str) -> boto3.Session:
         key = (account_id, role_name)
         now = datetime.now(UTC)

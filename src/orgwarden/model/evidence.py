@@ -1,13 +1,24 @@
 """The evidence of one evaluation: what was decided, what was changed, and who caused the drift."""
 
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from orgwarden.model.events import EventContext
 from orgwarden.model.resources import ResourceRef
 from orgwarden.model.spec import Mode, Severity, Status
+
+
+class Waiver(BaseModel):
+    """An exemption that applies (expired ones never do): who owns it, why, until when."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: Literal["tag", "allow-list"]
+    owner: str
+    reason: str
+    expires: date
 
 
 class ActionRecord(BaseModel):
@@ -43,3 +54,9 @@ class EvidenceRecord(BaseModel):
     observed_at: datetime
     cause: EventContext | None = None
     action: ActionRecord | None = None
+    # How orgwarden decided: the rule's mode here, the act and why (loop guard, exemption...).
+    mode: Mode | None = None
+    decision: str | None = None
+    decision_reason: str | None = None
+    exemption: Waiver | None = None  # the waiver that suppressed a FAILED verdict
+    notes: list[str] = Field(default_factory=list)  # lapsed exemptions, unreadable tags

@@ -1,0 +1,77 @@
+"""Which organizational units an account sits in, and whether it is an active member.
+
+Read through the Organizations API: from the management account, a delegated administrator,
+or a read-only role in the management account (`ORGWARDEN_ORGANIZATION_ROLE_ARN`). Answers are
+cached per container for `ttl` seconds: OU moves are rare, and this keeps the per-event cost
+at zero calls once warm.
+"""
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from orgwarden.aws.errors import error_code
+
+NOT_FOUND = ("AccountNotFoundException", "ChildNotFoundException")
+
+
+class Directory:
+    def __init__(
+        self,
+        client: Callable[[], Any],
+        ttl: float = 900.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client_factory = client
+        self._client: Any = None
+        self._ttl = ttl
+        self._clock = clock
+        self._ous: dict[str, tuple[float, tuple[str, ...]]] = {}
+        self._members: dict[str, tuple[float, bool]] = {}
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = self._client_factory()
+        return self._client
+
+    def ous(self, account_id: str) -> tuple[str, ...]:
+        """The account's OUs, innermost first, each as its id and its name."""
+        cached = self._ous.get(account_id)
+        if cached and cached[0] > self._clock():
+            return cached[1]
+        found: list[str] = []
+        child = account_id
+        while True:
+            try:
+                parents = self.client.list_parents(ChildId=child)["Parents"]
+            except ClientError as error:
+                if error_code(error) in NOT_FOUND:
+                    break
+                raise
+            if not parents or parents[0]["Type"] != "ORGANIZATIONAL_UNIT":
+                break
+            ou_id = parents[0]["Id"]
+            unit = self.client.describe_organizational_unit(OrganizationalUnitId=ou_id)
+            found += [ou_id, unit["OrganizationalUnit"]["Name"]]
+            child = ou_id
+        result = tuple(found)
+        self._ous[account_id] = (self._clock() + self._ttl, result)
+        return result
+
+    def is_member(self, account_id: str) -> bool:
+        """True when the account is an active member of the organization."""
+        cached = self._members.get(account_id)
+        if cached and cached[0] > self._clock():
+            return cached[1]
+        try:
+            account = self.client.describe_account(AccountId=account_id)["Account"]
+            member = account.get("Status", "ACTIVE") == "ACTIVE"
+        except ClientError as error:
+            if error_code(error) not in NOT_FOUND:
+                raise
+            member = False
+        self._members[account_id] = (self._clock() + self._ttl, member)
+        return member
