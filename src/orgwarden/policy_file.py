@@ -64,10 +64,12 @@ class Scope(_Strict):
     def applies(self, account_id: str, ous: Sequence[str]) -> bool:
         return self.account == account_id if self.account else self.ou in ous
 
-    @property
-    def specificity(self) -> int:
-        """Accounts beat OUs: the most specific override wins."""
-        return 2 if self.account else 1
+    def specificity(self, ous: Sequence[str]) -> int:
+        """The most specific override wins: an account, then the innermost OU (`ous` lists
+        the account's OUs innermost first)."""
+        if self.account:
+            return len(ous) + 1
+        return len(ous) - list(ous).index(self.ou) if self.ou in ous else 0
 
 
 class TagOverride(_Strict):
@@ -96,7 +98,7 @@ class TagPolicy(_Strict):
         applicable = [o for o in self.overrides if o.scope.applies(account_id, ous)]
         if not applicable:
             return self.required
-        return max(applicable, key=lambda o: o.scope.specificity).required
+        return max(applicable, key=lambda o: o.scope.specificity(ous)).required
 
 
 class ModeOverride(_Strict):
@@ -155,7 +157,7 @@ class PolicyFile(_Strict):
             if rule_id in o.rules and o.scope.applies(account_id, ous)
         ]
         if applicable:
-            return max(applicable, key=lambda o: o.scope.specificity).rules[rule_id]
+            return max(applicable, key=lambda o: o.scope.specificity(ous)).rules[rule_id]
         return self.modes.get(rule_id, default)
 
 

@@ -125,7 +125,9 @@ class SimulatedOrganization:
             "ORGWARDEN_CONTROL_TABLE": CONTROL_TABLE,
             # moto keeps each account's Organizations view apart: read OUs as the management
             # account, as a deployment with an organization read role would.
-            "ORGWARDEN_ORGANIZATION_ROLE_ARN": f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:role/{ACCESS_ROLE}",
+            "ORGWARDEN_ORGANIZATION_ROLE_ARN": (
+                f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:role/{ACCESS_ROLE}"
+            ),
             "ORGWARDEN_MODES": json.dumps(modes or {}),
             "POWERTOOLS_SERVICE_NAME": "orgwarden",
             "POWERTOOLS_METRICS_NAMESPACE": "Orgwarden",
