@@ -158,12 +158,40 @@ class Evaluator:
             logger.warning("no rule listens to this event", extra={"event_id": event.id})
             metrics.add_metric(name="EventsUnrouted", unit=MetricUnit.Count, value=1)
             return []
+        self._check_trust(event, matches)
         cause = EventContext.of(event)
         run = each or self.evaluate_match
         # Validate every identifier before the first API call for any of them.
         for match in matches:
             self._ref(match.rule, match.resource_id, match.account_id, match.region)
         return [outcome for match in matches if (outcome := run(match, cause))]
+
+    def _check_trust(self, event: Event, matches: list[Match]) -> None:
+        """Act only for accounts of our organization, on events their own account delivered.
+
+        The bus admits only the organization's accounts, and EventBridge refuses `aws.*`
+        sources from PutEvents, so an event claiming another account's CloudTrail is forged or
+        misrouted. GuardDuty findings legitimately arrive from the delegated administrator.
+        """
+        if (
+            isinstance(event, CloudTrailEvent)
+            and event.account
+            and event.account != event.detail.recipient_account_id
+        ):
+            metrics.add_metric(name="EventsUntrusted", unit=MetricUnit.Count, value=1)
+            raise RejectedEvent(
+                f"event {event.id} was delivered by account {event.account} but claims account "
+                f"{event.detail.recipient_account_id}"
+            )
+        if self.directory is None:
+            return
+        for account in sorted({event.account, *(m.account_id for m in matches)} - {""}):
+            if not self.directory.is_member(account):
+                metrics.add_metric(name="EventsUntrusted", unit=MetricUnit.Count, value=1)
+                raise RejectedEvent(
+                    f"event {event.id}: account {account} is not an active member of the "
+                    "organization"
+                )
 
     def evaluate_match(self, match: Match, cause: EventContext | None) -> "Outcome | None":
         ref = self._ref(match.rule, match.resource_id, match.account_id, match.region)
@@ -429,16 +457,21 @@ class Evaluator:
         return after, action
 
     def _ref(self, rule: Rule, resource_id: Any, account_id: str, region: str) -> ResourceRef:
-        try:
-            return ResourceRef(
-                resource_type=rule.spec.resource_type,
-                resource_id=str(resource_id) if isinstance(resource_id, str) else repr(resource_id),
-                account_id=account_id,
-                region=region,
-            )
-        except ValidationError as error:
-            problems = "; ".join(e["msg"] for e in error.errors(include_url=False))
-            raise RejectedEvent(f"{rule.spec.id}: resource id rejected: {problems}") from error
+        return resource_ref(rule, resource_id, account_id, region)
+
+
+def resource_ref(rule: Rule, resource_id: Any, account_id: str, region: str) -> ResourceRef:
+    """The validated reference to a resource named by an event, or RejectedEvent saying why."""
+    try:
+        return ResourceRef(
+            resource_type=rule.spec.resource_type,
+            resource_id=resource_id if isinstance(resource_id, str) else repr(resource_id)[:200],
+            account_id=account_id,
+            region=region,
+        )
+    except ValidationError as error:
+        problems = "; ".join(e["msg"] for e in error.errors(include_url=False))
+        raise RejectedEvent(f"{rule.spec.id}: resource id rejected: {problems}") from error
 
 
 def _clip(text: str, limit: int = 1024) -> str:
