@@ -120,19 +120,11 @@ class DurationStats:
 @dataclass(frozen=True)
 class TrendPoint:
     day: date
-    passed: int
-    failed: int
-    warning: int
-    not_available: int
+    counts: Posture  # every finding's state at the end of the day
 
     @property
     def open_count(self) -> int:
-        return self.failed
-
-    @property
-    def percent_compliant(self) -> float | None:
-        judged = self.passed + self.failed
-        return 100.0 * self.passed / judged if judged else None
+        return self.counts.failed
 
 
 @dataclass(frozen=True)
@@ -357,16 +349,7 @@ def trend(histories: Sequence[FindingHistory], now: datetime) -> tuple[TrendPoin
             _, index, _, status = timeline[position]
             states[index] = status
             position += 1
-        counts = posture(day.isoformat(), states.values())
-        points.append(
-            TrendPoint(
-                day=day,
-                passed=counts.passed,
-                failed=counts.failed,
-                warning=counts.warning,
-                not_available=counts.not_available,
-            )
-        )
+        points.append(TrendPoint(day=day, counts=posture(day.isoformat(), states.values())))
         day += timedelta(days=1)
     return tuple(points)
 

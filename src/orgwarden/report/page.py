@@ -184,7 +184,7 @@ def _trend_chart(report: ComplianceReport) -> Any:
     figure.add_scatter(
         name="% compliant",
         x=days,
-        y=[point.percent_compliant for point in report.trend],
+        y=[point.counts.percent_compliant for point in report.trend],
         mode="lines+markers",
         line_color=STATUS_COLOURS["passed"],
     )
@@ -212,6 +212,13 @@ def _trend_chart(report: ComplianceReport) -> Any:
 
 
 def _styled(figure: Any) -> Any:
+    if not any(len(trace.x or ()) for trace in figure.data):
+        # Empty axes would show a meaningless range (plotly's default dates start in 2000).
+        figure.add_annotation(
+            text="no findings", showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5
+        )
+        figure.update_xaxes(visible=False)
+        figure.update_yaxes(visible=False)
     figure.update_layout(
         template="plotly_white",
         margin={"l": 60, "r": 60, "t": 20, "b": 50},

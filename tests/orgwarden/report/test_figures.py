@@ -229,14 +229,14 @@ def test_the_trend_gives_each_days_closing_state() -> None:
     ]
     trend = build_report(records, "aws-fsbp", NOW).trend
     assert [p.day for p in trend] == [date(2026, 11, d) for d in (19, 20, 21, 22)]
-    assert [(p.passed, p.failed, p.not_available) for p in trend] == [
+    assert [(p.counts.passed, p.counts.failed, p.counts.not_available) for p in trend] == [
         (0, 1, 0),
         (2, 0, 0),
         (1, 1, 1),
         (2, 1, 0),
     ]
     assert [p.open_count for p in trend] == [1, 0, 1, 1]
-    assert [p.percent_compliant for p in trend] == [0.0, 100.0, 50.0, pytest.approx(200 / 3)]
+    assert [p.counts.percent_compliant for p in trend] == [0.0, 100.0, 50.0, pytest.approx(200 / 3)]
 
 
 def test_a_verified_fix_in_one_record_is_failed_then_passed_in_the_trend() -> None:
@@ -253,7 +253,10 @@ def test_a_verified_fix_in_one_record_is_failed_then_passed_in_the_trend() -> No
         ),
     ]
     trend = build_report(records, "aws-fsbp", NOW).trend
-    assert [(p.day.day, p.passed, p.failed) for p in trend] == [(21, 0, 2), (22, 1, 1)]
+    assert [(p.day.day, p.counts.passed, p.counts.failed) for p in trend] == [
+        (21, 0, 2),
+        (22, 1, 1),
+    ]
 
 
 def test_records_after_now_are_ignored_everywhere() -> None:

@@ -79,3 +79,10 @@ def test_durations_read_in_a_fitting_unit() -> None:
     assert format_duration(timedelta(minutes=90)) == "1.5 h"
     assert format_duration(timedelta(minutes=12)) == "12.0 min"
     assert format_duration(timedelta(days=3, hours=12)) == "3.5 d"
+
+
+def test_an_empty_framework_says_so_instead_of_drawing_empty_axes() -> None:
+    page = render_html(build_report([], "cis-aws-3.0", NOW))
+    # posture by control and by account, time to remediate, trend (age buckets always exist)
+    assert page.count('"text":"no findings"') == 4
+    assert page.count("No findings of this framework in the evidence.") == 2

@@ -147,7 +147,7 @@ def test_time_to_remediate_matches(opened: Page, report: ComplianceReport) -> No
 def test_the_trend_matches(opened: Page, report: ComplianceReport) -> None:
     compliant, still_open = chart_data(opened, "trend")
     assert compliant["x"] == [p.day.isoformat() for p in report.trend]
-    assert compliant["y"] == pytest.approx([p.percent_compliant for p in report.trend])
+    assert compliant["y"] == pytest.approx([p.counts.percent_compliant for p in report.trend])
     assert still_open["y"] == [p.open_count for p in report.trend]
     assert len(report.trend) >= 59
 
