@@ -22,6 +22,7 @@ from typing import Any
 import boto3
 
 from orgwarden.aws.evidence_store import EvidenceStore
+from orgwarden.model.evidence import EvidenceRecord
 
 MANAGEMENT_ACCOUNT = "123456789012"  # moto's default account plays the management account
 HOME_REGION = "us-east-1"
@@ -155,6 +156,20 @@ class SimulatedOrganization:
     def evidence(self) -> EvidenceStore:
         dynamodb = self.session(self.tooling.account_id).client("dynamodb")
         return EvidenceStore(dynamodb, EVIDENCE_TABLE)
+
+    def evidence_records(self) -> list[EvidenceRecord]:
+        """Every evidence record in the table, in no particular order (the report sorts)."""
+        dynamodb = self.session(self.tooling.account_id).client("dynamodb")
+        pages = dynamodb.get_paginator("scan").paginate(
+            TableName=EVIDENCE_TABLE,
+            ProjectionExpression="#r",
+            ExpressionAttributeNames={"#r": "record"},
+        )
+        return [
+            EvidenceRecord.model_validate_json(item["record"]["S"])
+            for page in pages
+            for item in page["Items"]
+        ]
 
     def deliver(self, event: dict[str, Any]) -> None:
         """Put a member's event on the governance bus, where the template's rules route it."""
