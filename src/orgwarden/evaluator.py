@@ -122,7 +122,7 @@ class Evaluator:
                 metrics.add_metric(name="EventsIgnored", unit=MetricUnit.Count, value=1)
                 return []
         if not matches:
-            if isinstance(event, CloudTrailEvent) and self.catalogue.routes(
+            if isinstance(event, CloudTrailEvent) and self.catalogue.expects_resource(
                 event.detail.event_source, event.detail.event_name
             ):
                 raise RejectedEvent(
@@ -167,7 +167,10 @@ class Evaluator:
             own_role_names=self.settings.own_role_names,
         )
         final, action = detected, None
-        remediation = REMEDIATIONS.get(spec.remediation) if spec.remediation else None
+        fix_name = detected.remediation or spec.remediation
+        if fix_name and fix_name not in (spec.remediation, *spec.escalations):
+            raise ValueError(f"{spec.id} asks for {fix_name}, which its spec does not declare")
+        remediation = REMEDIATIONS.get(fix_name) if fix_name else None
         if remediation and detected.status is Status.FAILED:
             if decision.act is Act.REMEDIATE:
                 final, action = self._remediate(
@@ -301,8 +304,11 @@ class Evaluator:
             return failed, action
         metrics.add_metric(name="Remediations", unit=MetricUnit.Count, value=1)
         # Verify: read the resource again, as the read role, and judge it with the same rule.
-        _, after = self._read_and_evaluate(rule, ref, cause, payload)
-        verified = after.status is Status.PASSED
+        state_after, after = self._read_and_evaluate(rule, ref, cause, payload)
+        if remediation.holds is None:
+            verified = after.status is Status.PASSED
+        else:
+            verified = state_after is not None and remediation.holds(state_after)
         action = ActionRecord(
             **common,
             outcome="verified" if verified else "not-verified",

@@ -40,6 +40,9 @@ def moto_endpoint() -> Iterator[str]:
     """Run moto's server on a free loopback port and point boto3 at it for the duration."""
     from moto.server import ThreadedMotoServer  # noqa: PLC0415 - a dev dependency, loaded on use
 
+    from orgwarden import moto_additions  # noqa: PLC0415 - imports moto
+
+    moto_additions.install()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per API call
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
