@@ -196,7 +196,8 @@ def test_stopping_an_instance_is_verified_by_its_state(sessions: Sessions, accou
     stop = REMEDIATIONS["ec2_stop_instance"]
     assert stop.disruptive
     state = READERS["ec2_instance_tags"].read(member_context(sessions, ref, READ))
-    assert stop.holds is not None and not stop.holds(state)
+    assert stop.holds is not None
+    assert not stop.holds(state)
     assert stop.plan(state) == {"api": "ec2:StopInstances", "instance": ref.resource_id}
     change = stop.apply(member_context(sessions, ref, FIX), state)
     assert change.before == {"State": "running"}

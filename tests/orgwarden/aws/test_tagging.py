@@ -186,7 +186,8 @@ def test_scenario_12_an_untagged_resource_gets_created_by_from_its_create_call(
     assert verdict.status is Status.FAILED
     assert "missing team, cost-center" in verdict.reason
     assert "env='production'" in verdict.reason  # scenario 13: values are checked
-    assert FIX_TAGS.holds is not None and not FIX_TAGS.holds(state)
+    assert FIX_TAGS.holds is not None
+    assert not FIX_TAGS.holds(state)
 
     plan = FIX_TAGS.plan(state)
     assert plan["tags"] == {"created-by": CREATOR}
@@ -216,7 +217,8 @@ def test_a_tag_change_event_does_not_name_a_creator(sessions: Sessions) -> None:
     change = FIX_TAGS.apply(context(sessions, ref, FIX), state)
     assert change.before == change.after == {"created-by": None}
     assert "created-by" not in read("ec2_instance_tags", context(sessions, ref, READ)).tags
-    assert FIX_TAGS.holds is not None and FIX_TAGS.holds(state)  # nobody to name: nothing owed
+    assert FIX_TAGS.holds is not None
+    assert FIX_TAGS.holds(state)
 
 
 def test_the_instance_reader_knows_its_first_launch_and_the_grace_period(
@@ -231,7 +233,8 @@ def test_the_instance_reader_knows_its_first_launch_and_the_grace_period(
     ctx = context(sessions, ref, READ)
     state = read("ec2_instance_tags", ctx)
     assert state.state == "running"
-    assert state.created_at is not None and state.created_at <= ctx.now
+    assert state.created_at is not None
+    assert state.created_at <= ctx.now
     assert state.grace_period_hours == 24
     assert state.now == ctx.now
 
