@@ -148,7 +148,7 @@ class Evaluator:
                 metrics.add_metric(name="EventsIgnored", unit=MetricUnit.Count, value=1)
                 return []
         if not matches:
-            if isinstance(event, CloudTrailEvent) and self.catalogue.routes(
+            if isinstance(event, CloudTrailEvent) and self.catalogue.expects_resource(
                 event.detail.event_source, event.detail.event_name
             ):
                 raise RejectedEvent(
@@ -234,7 +234,10 @@ class Evaluator:
             metrics.add_metric(name="ExemptionsLapsed", unit=MetricUnit.Count, value=1)
 
         final, action = detected, None
-        remediation = REMEDIATIONS.get(spec.remediation) if spec.remediation else None
+        fix_name = detected.remediation or spec.remediation
+        if fix_name and fix_name not in (spec.remediation, *spec.escalations):
+            raise ValueError(f"{spec.id} asks for {fix_name}, which its spec does not declare")
+        remediation = REMEDIATIONS.get(fix_name) if fix_name else None
         if decision.act is Act.EXEMPT:
             final = Verdict(
                 status=Status.WARNING,
@@ -442,8 +445,11 @@ class Evaluator:
             return failed, action
         metrics.add_metric(name="Remediations", unit=MetricUnit.Count, value=1)
         # Verify: read the resource again, as the read role, and judge it with the same rule.
-        _, after = self._read_and_evaluate(subject._replace(cause=None))
-        verified = after.status is Status.PASSED
+        state_after, after = self._read_and_evaluate(subject._replace(cause=None))
+        if remediation.holds is None:
+            verified = after.status is Status.PASSED
+        else:
+            verified = state_after is not None and remediation.holds(state_after)
         action = ActionRecord(
             **common,
             outcome="verified" if verified else "not-verified",

@@ -42,8 +42,9 @@ def moto_endpoint() -> Iterator[str]:
     """Run moto's server on a free loopback port and point boto3 at it for the duration."""
     from moto.server import ThreadedMotoServer  # noqa: PLC0415 - a dev dependency, loaded on use
 
-    from orgwarden import securityhub_fake  # noqa: PLC0415 - only with moto
+    from orgwarden import moto_additions, securityhub_fake  # noqa: PLC0415 - imports moto
 
+    moto_additions.install()
     securityhub_fake.install()
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per API call
