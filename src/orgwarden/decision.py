@@ -37,10 +37,13 @@ def decide(
 ) -> Decision:
     if verdict.status is not Status.FAILED:
         return Decision(act=Act.NOTHING, mode=mode, reason=f"verdict is {verdict.status.value}")
-    if spec.remediation is None:
-        return Decision(
-            act=Act.REPORT, mode=mode, reason="no safe automatic fix exists for this rule"
+    if spec.remediation is None or not verdict.remediable:
+        reason = (
+            "no safe automatic fix exists for this rule"
+            if spec.remediation is None
+            else "the rule's fix does not apply to this state (see the verdict)"
         )
+        return Decision(act=Act.REPORT, mode=mode, reason=reason)
     if mode in (Mode.OFF, Mode.DETECT):
         return Decision(act=Act.REPORT, mode=mode, reason=f"rule is in {mode.value} mode")
     if principal_arn and _is_own(principal_arn, own_role_names):

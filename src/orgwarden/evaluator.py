@@ -18,7 +18,7 @@ from orgwarden.aws.evidence_store import EvidenceStore
 from orgwarden.aws.member import MemberContext, Remediation
 from orgwarden.aws.readers import READERS
 from orgwarden.aws.remediations import REMEDIATIONS
-from orgwarden.aws.securityhub import import_findings
+from orgwarden.aws.securityhub import SecurityHubNotEnabled, import_findings
 from orgwarden.aws.sessions import Sessions
 from orgwarden.decision import Act, Decision, decide
 from orgwarden.findings import build_finding, finding_id
@@ -217,7 +217,16 @@ class Evaluator:
             role_name=self.settings.finding_writer_role_name,
             region=ref.region,
         )
-        import_findings(writer, [finding])
+        try:
+            import_findings(writer, [finding])
+        except SecurityHubNotEnabled as error:
+            # Nowhere to import (the hub itself is disabled): the evidence record above is the
+            # verdict's record; retrying the event cannot help until the hub is back.
+            metrics.add_metric(name="FindingsUndeliverable", unit=MetricUnit.Count, value=1)
+            logger.error(
+                "finding not imported: Security Hub is not enabled",
+                extra={"finding_id": finding["Id"], "reason": str(error)},
+            )
         metrics.add_metric(
             name=f"Verdict{final.status.value.title().replace('_', '')}",
             unit=MetricUnit.Count,

@@ -57,7 +57,8 @@ def test_every_rule_can_be_resolved_and_fixed(rule: Rule) -> None:
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.spec.id)
 def test_every_rule_maps_to_controls_and_lists_numbered_scenarios(rule: Rule) -> None:
-    assert rule.spec.related_requirements()
+    # A threat response or a guard no standard covers may map to no control, and says so.
+    assert rule.spec.related_requirements() or "Controls: none" in rule.doc
     assert "  1. " in rule.doc
 
 

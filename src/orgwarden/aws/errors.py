@@ -1,5 +1,7 @@
 """AWS errors translated into what they mean for a verdict."""
 
+from collections.abc import Callable, Collection
+
 from botocore.exceptions import ClientError
 
 ACCESS_DENIED_CODES = frozenset(
@@ -33,3 +35,27 @@ def error_code(error: ClientError) -> str:
 
 def is_access_denied(error: ClientError) -> bool:
     return error_code(error) in ACCESS_DENIED_CODES
+
+
+def call[T](
+    operation: str,
+    principal: str,
+    request: Callable[[], T],
+    *,
+    absent: Collection[str] = (),
+    gone: Collection[str] = (),
+) -> T | None:
+    """Run one API request. Error codes in `absent` mean "not configured" and yield None; codes
+    in `gone` mean the resource does not exist (ResourceGone); access errors become
+    AccessDenied; anything else propagates."""
+    try:
+        return request()
+    except ClientError as error:
+        code = error_code(error)
+        if code in absent:
+            return None
+        if code in gone:
+            raise ResourceGone(f"{operation}: {code}") from error
+        if is_access_denied(error):
+            raise AccessDenied(operation, principal, str(error)) from error
+        raise

@@ -1,7 +1,9 @@
 """Every fix, by name (`RuleSpec.remediation`). Each is idempotent, says exactly what it will
 change before it does, and is verified by the caller (read again, judge again)."""
 
-from orgwarden.aws import s3
+from orgwarden.aws import guards, s3, threats
 from orgwarden.aws.member import Remediation
 
-REMEDIATIONS: dict[str, Remediation] = {fix.name: fix for fix in (*s3.REMEDIATIONS,)}
+REMEDIATIONS: dict[str, Remediation] = {
+    fix.name: fix for fix in (*s3.REMEDIATIONS, *guards.REMEDIATIONS, *threats.REMEDIATIONS)
+}

@@ -4,6 +4,10 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from orgwarden.aws.errors import error_code
+
 MAX_FINDINGS_PER_CALL = 100
 MAX_BYTES_PER_CALL = 6 * 1024 * 1024
 
@@ -19,12 +23,26 @@ class FindingImportFailed(Exception):
         self.failed = failed
 
 
+class SecurityHubNotEnabled(Exception):
+    """The member account and region have no Security Hub: no finding can be imported there.
+
+    Retrying cannot help until the hub is enabled again (the securityhub_enabled rule does so
+    in enforce mode); the verdict is kept in the evidence store meanwhile.
+    """
+
+
 def import_findings(securityhub: Any, findings: Sequence[dict[str, Any]]) -> int:
     """Import in calls of at most 100 findings and 6 MB; returns how many calls were made."""
     failed: list[dict[str, Any]] = []
     calls = 0
     for batch in _batches(findings):
-        answer = securityhub.batch_import_findings(Findings=batch)
+        try:
+            answer = securityhub.batch_import_findings(Findings=batch)
+        except ClientError as error:
+            # Security Hub's answer for an account that is not subscribed (hub disabled).
+            if error_code(error) == "InvalidAccessException":
+                raise SecurityHubNotEnabled(str(error)) from error
+            raise
         calls += 1
         if answer.get("FailedCount", 0):
             failed.extend(answer.get("FailedFindings", []))

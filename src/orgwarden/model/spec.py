@@ -167,3 +167,6 @@ class Verdict(BaseModel):
     facts: Mapping[str, Any] = Field(default_factory=dict)
     # Set when the severity comes from the evidence (a GuardDuty finding's own severity).
     severity: Severity | None = None
+    # False when the rule's fix cannot apply to this state (a deleted trail cannot be started):
+    # the verdict stays FAILED with the recommendation, and nothing is attempted.
+    remediable: bool = True
