@@ -81,7 +81,9 @@ def run(out: TextIO = sys.stdout) -> int:
             say(f"  {account.name:<18} {account.account_id}  OU {account.ou}")
         say(f"governance bus {sim.bus_arn}")
         for name, pattern in sim.rules.items():
-            say(f"  rule {name}: {json.dumps(pattern['detail']['eventName'])}")
+            # Root and GuardDuty patterns match by identity or detail-type, not by event name.
+            names = pattern.get("detail", {}).get("eventName") or pattern["detail-type"]
+            say(f"  rule {name}: {json.dumps(names)}")
         _configure(sim)
         cases = _cases(sim)
         for story, account_name, bucket, policy in cases:

@@ -21,7 +21,7 @@ from orgwarden.aws.member import MemberContext, Remediation
 from orgwarden.aws.organization import Directory
 from orgwarden.aws.readers import READERS
 from orgwarden.aws.remediations import REMEDIATIONS
-from orgwarden.aws.securityhub import import_findings
+from orgwarden.aws.securityhub import SecurityHubNotEnabled, import_findings
 from orgwarden.aws.sessions import Sessions
 from orgwarden.aws.tags import read_tags
 from orgwarden.decision import Act, Decision, Guards, decide
@@ -233,30 +233,7 @@ class Evaluator:
         if exemption.problems:
             metrics.add_metric(name="ExemptionsLapsed", unit=MetricUnit.Count, value=1)
 
-        final, action = detected, None
-        fix_name = detected.remediation or spec.remediation
-        if fix_name and fix_name not in (spec.remediation, *spec.escalations):
-            raise ValueError(f"{spec.id} asks for {fix_name}, which its spec does not declare")
-        remediation = REMEDIATIONS.get(fix_name) if fix_name else None
-        if decision.act is Act.EXEMPT:
-            final = Verdict(
-                status=Status.WARNING,
-                reason=_clip(f"{detected.reason} Suppressed: {decision.reason}"),
-                facts=detected.facts,
-                severity=detected.severity,
-            )
-        elif remediation and detected.status is Status.FAILED:
-            if decision.act is Act.REMEDIATE:
-                final, action = self._remediate(subject, state, remediation, decision)
-            else:
-                planned = decision.act is Act.PLAN
-                action = ActionRecord(
-                    remediation=remediation.name,
-                    mode=mode,
-                    outcome="planned" if planned else "not-attempted",
-                    reason=decision.reason,
-                    planned_change=remediation.plan(state) if planned else {},
-                )
+        final, action = self._act(subject, state, detected, decision)
 
         now = self.clock()
         notes = list(exemption.problems)
@@ -298,13 +275,7 @@ class Evaluator:
             # A new finding takes its workflow from the import; later changes are made with
             # BatchUpdateFindings (see securityhub.py).
             finding["Workflow"] = {"Status": "SUPPRESSED"}
-        writer = self.sessions.client(
-            "securityhub",
-            account_id=ref.account_id,
-            role_name=self.settings.finding_writer_role_name,
-            region=ref.region,
-        )
-        import_findings(writer, [finding])
+        self._publish(ref, finding)
         metrics.add_metric(
             name=f"Verdict{final.status.value.title().replace('_', '')}",
             unit=MetricUnit.Count,
@@ -336,6 +307,55 @@ class Evaluator:
             act=decision.act,
             remediation_outcome=action.outcome if action else None,
         )
+
+    def _act(
+        self, subject: Subject, state: Any, detected: Verdict, decision: Decision
+    ) -> tuple[Verdict, ActionRecord | None]:
+        """Carry out the decision: the final verdict, and what was done (or planned)."""
+        spec = subject.rule.spec
+        fix_name = detected.remediation or spec.remediation
+        if fix_name and fix_name not in (spec.remediation, *spec.escalations):
+            raise ValueError(f"{spec.id} asks for {fix_name}, which its spec does not declare")
+        remediation = REMEDIATIONS.get(fix_name) if fix_name else None
+        if decision.act is Act.EXEMPT:
+            suppressed = Verdict(
+                status=Status.WARNING,
+                reason=_clip(f"{detected.reason} Suppressed: {decision.reason}"),
+                facts=detected.facts,
+                severity=detected.severity,
+            )
+            return suppressed, None
+        if remediation is None or detected.status is not Status.FAILED:
+            return detected, None
+        if decision.act is Act.REMEDIATE:
+            return self._remediate(subject, state, remediation, decision)
+        planned = decision.act is Act.PLAN
+        return detected, ActionRecord(
+            remediation=remediation.name,
+            mode=decision.mode,
+            outcome="planned" if planned else "not-attempted",
+            reason=decision.reason,
+            planned_change=remediation.plan(state) if planned else {},
+        )
+
+    def _publish(self, ref: ResourceRef, finding: dict[str, Any]) -> None:
+        """Import the finding into the member account's Security Hub, as the writer role."""
+        writer = self.sessions.client(
+            "securityhub",
+            account_id=ref.account_id,
+            role_name=self.settings.finding_writer_role_name,
+            region=ref.region,
+        )
+        try:
+            import_findings(writer, [finding])
+        except SecurityHubNotEnabled as error:
+            # Nowhere to import (the hub itself is disabled): the evidence record is the
+            # verdict's record; retrying the event cannot help until the hub is back.
+            metrics.add_metric(name="FindingsUndeliverable", unit=MetricUnit.Count, value=1)
+            logger.error(
+                "finding not imported: Security Hub is not enabled",
+                extra={"finding_id": finding["Id"], "reason": str(error)},
+            )
 
     def _ous(self, account_id: str) -> tuple[str, ...]:
         """The account's OUs, looked up only when the policy file scopes anything by OU."""

@@ -16,6 +16,17 @@ RULE_MODULES = (
     "rds_instance_required_tags",
     "lambda_function_required_tags",
     "dynamodb_table_required_tags",
+    "root_user_activity",
+    "root_access_keys_absent",
+    "root_mfa_enabled",
+    "cloudtrail_logging_enabled",
+    "guardduty_detector_enabled",
+    "config_recorder_enabled",
+    "securityhub_enabled",
+    "guardduty_ec2_compromise",
+    "guardduty_iam_credential_misuse",
+    "guardduty_s3_threat",
+    "guardduty_finding_recorded",
 )
 
 __all__ = ["RULE_MODULES", "Catalogue", "Rule", "load_catalogue"]

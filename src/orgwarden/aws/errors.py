@@ -1,6 +1,6 @@
 """AWS errors translated into what they mean for a verdict."""
 
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 
 from botocore.exceptions import ClientError
@@ -49,4 +49,24 @@ def translated(operation: str, principal: str, gone: Collection[str] = ()) -> It
             raise ResourceGone(f"{operation}: {code}") from error
         if is_access_denied(error):
             raise AccessDenied(operation, principal, str(error)) from error
+        raise
+
+
+def call[T](
+    operation: str,
+    principal: str,
+    request: Callable[[], T],
+    *,
+    absent: Collection[str] = (),
+    gone: Collection[str] = (),
+) -> T | None:
+    """Run one API request. Error codes in `absent` mean "not configured" and yield None; codes
+    in `gone` mean the resource does not exist (ResourceGone); access errors become
+    AccessDenied; anything else propagates."""
+    try:
+        with translated(operation, principal, gone):
+            return request()
+    except ClientError as error:
+        if error_code(error) in absent:
+            return None
         raise

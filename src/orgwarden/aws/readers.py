@@ -1,6 +1,6 @@
 """Every reader, by name: what builds a rule's `evaluate` input (`RuleSpec.reads`)."""
 
-from orgwarden.aws import ec2_instances, s3, tagging
+from orgwarden.aws import ec2_instances, guards, root_account, s3, tagging, threats
 from orgwarden.aws.member import Reader
 
 READERS: dict[str, Reader] = {
@@ -9,5 +9,8 @@ READERS: dict[str, Reader] = {
         *s3.READERS,
         *ec2_instances.READERS,
         *tagging.READERS,
+        *root_account.READERS,
+        *guards.READERS,
+        *threats.READERS,
     )
 }

@@ -38,6 +38,14 @@ class WorkflowUpdateFailed(Exception):
     """Security Hub did not apply a workflow change; the message is retried."""
 
 
+class SecurityHubNotEnabled(Exception):
+    """The member account and region have no Security Hub: no finding can be imported there.
+
+    Retrying cannot help until the hub is enabled again (the securityhub_enabled rule does so
+    in enforce mode); the verdict is kept in the evidence store meanwhile.
+    """
+
+
 def import_findings(securityhub: Any, findings: Sequence[dict[str, Any]]) -> int:
     """Import in calls of at most 100 findings and 6 MB; returns how many calls were made.
 
@@ -48,7 +56,13 @@ def import_findings(securityhub: Any, findings: Sequence[dict[str, Any]]) -> int
     calls = 0
     by_id = {f["Id"]: f for f in findings}
     for batch in _batches(findings):
-        answer = securityhub.batch_import_findings(Findings=batch)
+        try:
+            answer = securityhub.batch_import_findings(Findings=batch)
+        except ClientError as error:
+            # Security Hub's answer for an account that is not subscribed (hub disabled).
+            if error_code(error) == "InvalidAccessException":
+                raise SecurityHubNotEnabled(str(error)) from error
+            raise
         calls += 1
         failed.extend(answer.get("FailedFindings", []) if answer.get("FailedCount", 0) else [])
     retry = [by_id[f["Id"]] for f in failed if f.get("ErrorCode") in RETRYABLE_FAILURES]

@@ -175,3 +175,6 @@ class Verdict(BaseModel):
     severity: Severity | None = None
     # One of the rule's `escalations` when the state calls for it instead of its `remediation`.
     remediation: str | None = None
+    # False when the rule's fix cannot apply to this state (a deleted trail cannot be started):
+    # the verdict stays FAILED with the recommendation, and nothing is attempted.
+    remediable: bool = True
