@@ -6,6 +6,14 @@ imports of the rules themselves, and so that a rule is added in exactly one visi
 
 from policies.catalogue import Catalogue, Rule, load_catalogue
 
-RULE_MODULES = ("s3_bucket_public_access",)
+RULE_MODULES = (
+    "s3_bucket_public_access",
+    "s3_account_public_access_block",
+    "s3_bucket_block_public_access",
+    "s3_bucket_default_encryption",
+    "ebs_encryption_by_default",
+    "ebs_volume_encrypted",
+    "rds_storage_encrypted",
+)
 
 __all__ = ["RULE_MODULES", "Catalogue", "Rule", "load_catalogue"]

@@ -1,5 +1,7 @@
 """AWS errors translated into what they mean for a verdict."""
 
+from collections.abc import Callable, Collection
+
 from botocore.exceptions import ClientError
 
 ACCESS_DENIED_CODES = frozenset(
@@ -33,3 +35,29 @@ def error_code(error: ClientError) -> str:
 
 def is_access_denied(error: ClientError) -> bool:
     return error_code(error) in ACCESS_DENIED_CODES
+
+
+def member_call[T](
+    operation: str,
+    principal: str,
+    call: Callable[[], T],
+    *,
+    absent: Collection[str] = (),
+    gone: Collection[str] = (),
+) -> T | None:
+    """Run one call in a member account and say what its error means for a verdict.
+
+    An `absent` error code means "not configured" (None); a `gone` code means the resource does
+    not exist (ResourceGone); access denied is AccessDenied; anything else propagates.
+    """
+    try:
+        return call()
+    except ClientError as error:
+        code = error_code(error)
+        if code in absent:
+            return None
+        if code in gone:
+            raise ResourceGone(f"{operation}: {code}") from error
+        if is_access_denied(error):
+            raise AccessDenied(operation, principal, str(error)) from error
+        raise
