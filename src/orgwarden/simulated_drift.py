@@ -9,7 +9,9 @@ from typing import Any
 
 import boto3
 
+from orgwarden.aws.sessions import Sessions
 from orgwarden.simulation import (
+    ACCESS_ROLE,
     HOME_REGION,
     Account,
     SimulatedOrganization,
@@ -57,11 +59,18 @@ def _event(
     return event
 
 
+def _s3control(account_id: str, region: str) -> Any:
+    # Through Sessions, whose client finds S3 Control's account-prefixed host on moto's server.
+    return Sessions().client(
+        "s3control", account_id=account_id, role_name=ACCESS_ROLE, region=region
+    )
+
+
 def delete_account_public_access_block(
     sim: SimulatedOrganization, account_id: str, region: str = HOME_REGION
 ) -> dict[str, Any]:
     """Scenario 6: the account had all four settings on; someone deletes them."""
-    control = sim.session(account_id, region).client("s3control")
+    control = _s3control(account_id, region)
     control.put_public_access_block(AccountId=account_id, PublicAccessBlockConfiguration=ALL_ON)
     control.delete_public_access_block(AccountId=account_id)
     host = f"{account_id}.s3-control.{region}.amazonaws.com"
@@ -73,7 +82,7 @@ def delete_account_public_access_block(
 def account_public_access_block(
     sim: SimulatedOrganization, account_id: str, region: str = HOME_REGION
 ) -> dict[str, bool] | None:
-    control = sim.session(account_id, region).client("s3control")
+    control = _s3control(account_id, region)
     try:
         found: dict[str, bool] = control.get_public_access_block(AccountId=account_id)[
             "PublicAccessBlockConfiguration"
