@@ -13,7 +13,8 @@ S3_EVENTS = sorted(p.stem for p in (EVENTS / "cloudtrail" / "s3").glob("*.json")
 @pytest.mark.parametrize("name", S3_EVENTS)
 def test_every_fixture_parses(name: str) -> None:
     event, raw = parse_event(json.dumps(load_event("cloudtrail", "s3", name)))
-    assert event.detail.event_name == name.split(".")[0]  # `<EventName>.<variant>.json`
+    # `<EventName>.<variant>.json`
+    assert event.detail.event_name == name.partition(".")[0]
     assert event.detail.recipient_account_id == "111122223333"
     # Account-level calls (S3 Control) name no bucket.
     account_level = "Account" in name or name.endswith(".account")
