@@ -92,12 +92,36 @@ def account_public_access_block(
     return found
 
 
-def create_bucket_without_encryption(
+def create_bucket(
     sim: SimulatedOrganization, account_id: str, bucket: str, region: str = HOME_REGION
 ) -> dict[str, Any]:
-    """Scenario 9: a bucket with no default encryption (moto, like S3 before 2023, sets none)."""
+    """A new bucket: no Block Public Access settings of its own and (in moto, as in S3 before
+    2023) no default encryption."""
     sim.session(account_id, region).client("s3").create_bucket(Bucket=bucket)
     return _event(account_id, region, "CreateBucket", service="s3", request={"bucketName": bucket})
+
+
+def delete_bucket_default_encryption(
+    sim: SimulatedOrganization, account_id: str, bucket: str, region: str = HOME_REGION
+) -> dict[str, Any]:
+    """Scenario 9: a bucket's default encryption removed (S3 since 2023 falls back to SSE-S3;
+    moto, like S3 before, leaves none)."""
+    s3 = sim.session(account_id, region).client("s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+    s3.delete_bucket_encryption(Bucket=bucket)
+    return _event(
+        account_id,
+        region,
+        "DeleteBucketEncryption",
+        service="s3",
+        request={"bucketName": bucket, "encryption": [""]},
+    )
 
 
 def disable_ebs_encryption_by_default(

@@ -9,9 +9,9 @@ import pytest
 
 from orgwarden.runtime import event_service
 from orgwarden.simulated_drift import (
-    create_bucket_without_encryption,
     create_unencrypted_db_instance,
     create_unencrypted_volume,
+    delete_bucket_default_encryption,
     disable_ebs_encryption_by_default,
 )
 from orgwarden.simulation import SimulatedOrganization
@@ -114,7 +114,7 @@ def test_scenario_9_a_bucket_without_default_encryption_gets_sse_s3(
     sim = enforce
     member = sim.accounts["analytics-prod"].account_id
     bucket = f"e2e-unencrypted-{member}"
-    run(sim, create_bucket_without_encryption(sim, member, bucket))
+    run(sim, delete_bucket_default_encryption(sim, member, bucket))
 
     s3 = sim.session(member).client("s3")
     rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
@@ -136,7 +136,7 @@ def test_scenario_9_with_a_configured_key_the_bucket_gets_sse_kms(
     monkeypatch.setenv("ORGWARDEN_POLICY_FILE", str(policy))
     event_service.cache_clear()
     bucket = f"e2e-kms-{member}"
-    run(sim, create_bucket_without_encryption(sim, member, bucket))
+    run(sim, delete_bucket_default_encryption(sim, member, bucket))
 
     s3 = sim.session(member).client("s3")
     (rule,) = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]

@@ -12,7 +12,7 @@ from orgwarden.simulated_drift import (
     PLATFORM_ENGINEER,
     account_public_access_block,
     add_member_account,
-    create_bucket_without_encryption,
+    create_bucket,
     delete_account_public_access_block,
 )
 from orgwarden.simulation import Account, SimulatedOrganization
@@ -70,7 +70,7 @@ def test_a_new_bucket_without_its_own_settings_is_reported_in_detect_mode(
     sim = lambda_env({})  # the shipped default: detect
     member = sim.accounts["analytics-prod"].account_id
     bucket = f"e2e-open-settings-{member}"
-    run(sim, create_bucket_without_encryption(sim, member, bucket))
+    run(sim, create_bucket(sim, member, bucket))
 
     assert sim.bucket_block(member, bucket) is None  # detect: nothing changed
     finding = sim.findings(member)[f"orgwarden/{BUCKET_RULE}/{member}/us-east-1/{bucket}"]
