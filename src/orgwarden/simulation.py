@@ -297,6 +297,8 @@ def deploy_central(sim: SimulatedOrganization) -> None:
         }
         if props.get("GlobalSecondaryIndexes"):
             table["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        if props.get("StreamSpecification"):
+            table["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
         dynamodb.create_table(**table)
 
 
