@@ -1,16 +1,25 @@
-"""The embedded default: a public-bucket incident in a simulated organization, end to end.
+"""The embedded default: public-bucket incidents in a simulated organization, end to end.
 
-A developer in a production member account leaves a bucket policy that lets anyone read customer
-data, and another team adds a deny-only TLS policy to its log bucket. Both CloudTrail events go
-through the template's EventBridge rule to the queue and the real evaluator handler; the demo then
-shows what orgwarden decided, what it changed, the finding in the member account's Security Hub
-and the evidence record.
+A developer in a sandbox account makes a bucket public while the rule only detects; its owner
+closes it 72 hours later. A developer in a production account leaves a bucket policy that lets
+anyone read customer data, which orgwarden fixes; another team adds a deny-only TLS policy to its
+log bucket, which must not be touched. Every CloudTrail event goes through the template's
+EventBridge rule to the queue and the real evaluator handler. `seed` plays them without printing
+(the auditor's CLI queries the result); `run` shows what orgwarden decided, what it changed, the
+finding in the member account's Security Hub and the evidence.
 """
 
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, TextIO
+
+from orgwarden.model.resources import BPA_FLAGS
 
 from orgwarden.simulation import (
     HOME_REGION,
@@ -22,6 +31,9 @@ from orgwarden.simulation import (
 
 RULE = "s3_bucket_public_access"
 DEVELOPER = "arn:aws:sts::{account}:assumed-role/DeveloperAccess/jane.doe@example.com"
+# How long the sandbox bucket stays public before its owner closes it (scenario 2's breach clock).
+OPEN_FOR = timedelta(hours=72)
+OWNER = "arn:aws:sts::{account}:assumed-role/PlatformAdmin/sam.lee@example.com"
 
 
 def public_read_policy(bucket: str) -> dict[str, Any]:
@@ -56,7 +68,11 @@ def deny_insecure_transport_policy(bucket: str) -> dict[str, Any]:
 
 
 def make_drift(
-    sim: SimulatedOrganization, account_name: str, bucket: str, policy: dict[str, Any]
+    sim: SimulatedOrganization,
+    account_name: str,
+    bucket: str,
+    policy: dict[str, Any],
+    at: datetime | None = None,
 ) -> dict[str, Any]:
     """A developer creates the bucket and puts the policy; returns CloudTrail's event for it."""
     account = sim.accounts[account_name]
@@ -69,7 +85,125 @@ def make_drift(
         region=HOME_REGION,
         request_parameters={"bucketName": bucket, "bucketPolicy": policy, "policy": [""]},
         principal_arn=DEVELOPER.format(account=account.account_id),
+        event_time=at,
     )
+
+
+def block_public_access(
+    sim: SimulatedOrganization, account_name: str, bucket: str, at: datetime | None = None
+) -> dict[str, Any]:
+    """The bucket's owner turns on Block Public Access; returns CloudTrail's event for it."""
+    account = sim.accounts[account_name]
+    config = dict.fromkeys(BPA_FLAGS, True)
+    sim.session(account.account_id).client("s3").put_public_access_block(
+        Bucket=bucket, PublicAccessBlockConfiguration=config
+    )
+    return cloudtrail_event(
+        event_name="PutBucketPublicAccessBlock",
+        account_id=account.account_id,
+        region=HOME_REGION,
+        request_parameters={"bucketName": bucket, "PublicAccessBlockConfiguration": config},
+        principal_arn=OWNER.format(account=account.account_id),
+        source_ip="198.51.100.7",
+        event_time=at,
+    )
+
+
+@dataclass(frozen=True)
+class Incident:
+    """One story of the demo, played through the real event path."""
+
+    story: str
+    account_name: str
+    bucket: str
+    mode: str
+    events: list[dict[str, Any]]
+    routed: int  # messages the template's rule put on the queue
+    failures: list[dict[str, Any]]  # the handler's batch item failures
+
+
+def seed(sim: SimulatedOrganization, now: datetime | None = None) -> list[Incident]:
+    """Play the demo's incidents through the template's rule, the queue and the real evaluator
+    handler, without printing; the evidence table then holds their whole story."""
+    now = now or datetime.now(UTC)
+    payments = sim.accounts["payments-prod"].account_id
+    sandbox = sim.accounts["sandbox-dev"].account_id
+    incidents = []
+
+    bucket = f"build-artifacts-{sandbox}"
+    incidents.append(
+        _play(
+            sim,
+            "a public build bucket, only detected (detect mode); its owner closes it 72 hours later",
+            "sandbox-dev",
+            bucket,
+            "detect",
+            [
+                lambda: make_drift(
+                    sim, "sandbox-dev", bucket, public_read_policy(bucket), at=now - OPEN_FOR
+                ),
+                lambda: block_public_access(sim, "sandbox-dev", bucket, at=now),
+            ],
+        )
+    )
+    for story, bucket, policy in (
+        (
+            "a load test's public-read policy left on customer data: must be fixed",
+            f"payments-customer-data-{payments}",
+            public_read_policy,
+        ),
+        (
+            "a deny-only policy (TLS required): must not be flagged or touched",
+            f"payments-access-logs-{payments}",
+            deny_insecure_transport_policy,
+        ),
+    ):
+        change = partial(make_drift, sim, "payments-prod", bucket, policy(bucket))
+        incidents.append(_play(sim, story, "payments-prod", bucket, "enforce", [change]))
+    return incidents
+
+
+def _play(
+    sim: SimulatedOrganization,
+    story: str,
+    account_name: str,
+    bucket: str,
+    mode: str,
+    changes: list[Callable[[], dict[str, Any]]],
+) -> Incident:
+    """Make each change in the member account, then deliver its event, one after the other."""
+    routed, failures, events = 0, [], []
+    with _evaluator_environment(sim, {RULE: mode}):
+        for change in changes:
+            event = change()
+            events.append(event)
+            sim.deliver(event)
+            messages = sim.receive()
+            routed += len(messages)
+            failures += sim.invoke_evaluator(messages)["batchItemFailures"]
+    return Incident(story, account_name, bucket, mode, events, routed, failures)
+
+
+@contextmanager
+def _evaluator_environment(sim: SimulatedOrganization, modes: dict[str, str]) -> Iterator[None]:
+    """The evaluator function's environment for one mode, restored afterwards."""
+    from orgwarden.runtime import event_service  # noqa: PLC0415 - wiring built from this env
+
+    wanted = sim.evaluator_environment(modes=modes)
+    wanted.setdefault("POWERTOOLS_LOG_LEVEL", os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"))
+    wanted.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    saved = {key: os.environ.get(key) for key in wanted}
+    os.environ.update(wanted)
+    event_service.cache_clear()
+    try:
+        yield
+    finally:
+        event_service.cache_clear()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def run(out: TextIO = sys.stdout) -> int:
@@ -82,39 +216,21 @@ def run(out: TextIO = sys.stdout) -> int:
         say(f"governance bus {sim.bus_arn}")
         for name, pattern in sim.rules.items():
             say(f"  rule {name}: {json.dumps(pattern['detail']['eventName'])}")
-        os.environ.update(sim.evaluator_environment(modes={RULE: "enforce"}))
-        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-
-        payments = sim.accounts["payments-prod"].account_id
-        cases = [
-            (
-                "a load test's public-read policy left on customer data: must be fixed",
-                "payments-prod",
-                f"payments-customer-data-{payments}",
-                public_read_policy,
-            ),
-            (
-                "a deny-only policy (TLS required): must not be flagged or touched",
-                "payments-prod",
-                f"payments-access-logs-{payments}",
-                deny_insecure_transport_policy,
-            ),
-        ]
-        for story, account_name, bucket, policy in cases:
-            event = make_drift(sim, account_name, bucket, policy(bucket))
+        for incident in seed(sim):
             say("")
-            say(f"== {story}")
-            say(f"   {event['detail']['eventName']} on {bucket} ({account_name})")
-            say(f"   by {event['detail']['userIdentity']['arn']}")
-            say(f"   from {event['detail']['sourceIPAddress']} at {event['detail']['eventTime']}")
-            say(f"   event id {event['detail']['eventID']}")
-            sim.deliver(event)
-            messages = sim.receive()
-            say(f"   routed through the template's rule to the queue: {len(messages)} message(s)")
-            answer = sim.invoke_evaluator(messages)
-            say(f"   batch item failures: {answer['batchItemFailures'] or 'none'}")
-            _show_result(sim, say, account_name, bucket)
+            say(f"== {incident.story}")
+            for event in incident.events:
+                detail = event["detail"]
+                say(f"   {detail['eventName']} on {incident.bucket} ({incident.account_name})")
+                say(f"   by {detail['userIdentity']['arn']}")
+                say(f"   from {detail['sourceIPAddress']} at {detail['eventTime']}")
+                say(f"   event id {detail['eventID']}")
+            say(f"   mode {incident.mode}; routed through the template's rule to the queue: "
+                f"{incident.routed} message(s)")
+            say(f"   batch item failures: {incident.failures or 'none'}")
+            _show_result(sim, say, incident.account_name, incident.bucket)
+        say("")
+        say("Ask the evidence as an auditor: orgwarden findings --rule s3_bucket_public_access")
     return 0
 
 

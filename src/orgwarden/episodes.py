@@ -34,10 +34,11 @@ class Closure(BaseModel):
 
     at: datetime
     by: str | None  # orgwarden's role for our fix, else the principal whose change closed it
-    how: str  # remediated | changed | resource-gone | found-fixed
+    how: str  # remediated | changed | resource-gone | found-fixed (by a sweep, no event)
     mode: Mode | None = None  # orgwarden's mode when it fixed it
     remediation: str | None = None
     event_id: str | None = None
+    event_name: str | None = None
     source_ip: str | None = None
     status: Status
     reason: str
@@ -93,6 +94,7 @@ def closure_of(record: EvidenceRecord) -> Closure:
             by=record.cause.principal_arn or record.cause.principal_type,
             how=how,
             event_id=record.cause.event_id,
+            event_name=record.cause.event_name,
             source_ip=record.cause.source_ip,
         )
     return Closure(**common, by=None, how="found-fixed" if how == "changed" else how)
