@@ -288,18 +288,25 @@ def deploy_central(sim: SimulatedOrganization) -> None:
         ("EvidenceTable", EVIDENCE_TABLE),
         ("IdempotencyTable", IDEMPOTENCY_TABLE),
     ):
-        props = resources[logical_id]["Properties"]
-        table: dict[str, Any] = {
-            "TableName": name,
-            "AttributeDefinitions": props["AttributeDefinitions"],
-            "KeySchema": props["KeySchema"],
-            "BillingMode": props["BillingMode"],
-        }
-        if props.get("GlobalSecondaryIndexes"):
-            table["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
-        if props.get("StreamSpecification"):
-            table["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
-        dynamodb.create_table(**table)
+        create_table(dynamodb, resources[logical_id], name)
+
+
+def create_table(dynamodb: Any, resource: dict[str, Any], name: str) -> str:
+    """A table exactly as a template resource declares it (keys, indexes, stream); returns its
+    stream ARN, or "" without one."""
+    props = resource["Properties"]
+    table: dict[str, Any] = {
+        "TableName": name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": props["BillingMode"],
+    }
+    if props.get("GlobalSecondaryIndexes"):
+        table["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    if props.get("StreamSpecification"):
+        table["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+    created = dynamodb.create_table(**table)["TableDescription"]
+    return str(created.get("LatestStreamArn", ""))
 
 
 def deploy_member(sim: SimulatedOrganization, account_id: str) -> None:
