@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TextIO
 
 from orgwarden.audit_rows import EPISODE_COLUMNS, HISTORY_COLUMNS, asff, episode_row, history_row
@@ -143,8 +143,9 @@ def add_parser(commands: Any) -> None:
     filters.add_argument("--resource", action="append", default=[], help="a resource id")
     window = filters.add_mutually_exclusive_group()
     window.add_argument(
-        "--since", type=since, help=f"a duration back from now, e.g. 365d, 12w, 48h "
-        f"(default {DEFAULT_SINCE})"
+        "--since",
+        type=since,
+        help=f"a duration back from now, e.g. 365d, 12w, 48h (default {DEFAULT_SINCE})",
     )
     window.add_argument("--from", dest="start", type=moment, help="ISO date or date-time")
     filters.add_argument(
@@ -247,22 +248,23 @@ def run(
     now = datetime.now(UTC)
     start, end = _window(args, now)
     if start > end:
-        err.write(f"orgwarden findings: error: the time range starts ({start}) after it ends "
-                  f"({end})\n")
+        err.write(
+            f"orgwarden findings: error: the time range starts ({start}) after it ends ({end})\n"
+        )
         return 2
     try:
-        with _given(source) if source else open_source(args) as source:
-            if source.description.startswith("the embedded demo"):
-                err.write(f"orgwarden findings: reading {source.description}\n")
+        with _given(source) if source else open_source(args) as opened:
+            if opened.description.startswith("the embedded demo"):
+                err.write(f"orgwarden findings: reading {opened.description}\n")
             if args.action == "show":
-                return _show(args, source, out, err)
+                return _show(args, opened, out, err)
             # The demo's evidence is made while the source opens: the range ends after it.
             now = datetime.now(UTC)
             start, end = _window(args, now)
-            wanted = _filter(args, source, start, end)
+            wanted = _filter(args, opened, start, end)
             rules = sorted(wanted.rules) or _rules_for(wanted.controls)
             with _progress(err) as progress:
-                found = source.store.episodes(wanted, rules, now=now, progress=progress)
+                found = opened.store.episodes(wanted, rules, now=now, progress=progress)
             _write_episodes(args.output, found, now, out)
             return 0
     except NameNotResolved as error:
@@ -366,7 +368,9 @@ def _write_episodes(output: str, found: list[Episode], now: datetime, out: TextI
         for e in found:
             known = latest.get(e.finding_id)
             first = min(e.opened_at, known[1]) if known else e.opened_at
-            newest = e.latest if not known or e.latest.observed_at > known[0].observed_at else known[0]
+            newest = (
+                e.latest if not known or e.latest.observed_at > known[0].observed_at else known[0]
+            )
             latest[e.finding_id] = (newest, first)
         json.dump({"Findings": asff(latest.values(), specs)}, out, indent=2)
         out.write("\n")
@@ -450,4 +454,3 @@ def _history_table(finding_id: str, records: list[Any], out: TextIO) -> None:
         )
         table.add_row(row["observed_at"], verdict, cause, action)
     _console(out).print(table)
-

@@ -67,10 +67,10 @@ def human(duration: timedelta) -> str:
     """`72h 0m`, `3s`, `12d 4h`: the two largest units; hours up to a week (breach clocks are
     counted in hours)."""
     seconds = max(int(duration.total_seconds()), 0)
-    units = (("h", 3600), ("m", 60), ("s", 1))
+    units: list[tuple[str, int]] = [("h", 3600), ("m", 60), ("s", 1)]
     if seconds >= 7 * 86400:
-        units = (("d", 86400), *units)
-    parts = []
+        units.insert(0, ("d", 86400))
+    parts: list[str] = []
     for unit, size in units:
         if parts or seconds >= size or unit == "s":
             parts.append(f"{seconds // size}{unit}")
@@ -151,8 +151,8 @@ def asff(
             cause=record.cause,
             action=record.action,
         )
-        finding["FirstObservedAt"] = finding["CreatedAt"] = (
-            first_observed.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        )
+        finding["FirstObservedAt"] = finding["CreatedAt"] = first_observed.isoformat(
+            timespec="milliseconds"
+        ).replace("+00:00", "Z")
         findings.append(finding)
     return findings

@@ -4,25 +4,28 @@ import argparse
 import sys
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
     from orgwarden import audit_cli  # noqa: PLC0415 - loads the catalogue only when run
 
-    parser = argparse.ArgumentParser(prog="orgwarden", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+    found = argparse.ArgumentParser(prog="orgwarden", description=__doc__)
+    commands = found.add_subparsers(dest="command", required=True)
     commands.add_parser(
         "demo",
         help="run public-bucket incidents end to end in a simulated organization (no AWS account)",
     )
     audit_cli.add_parser(commands)
-    args = parser.parse_args(argv)
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     if args.command == "demo":
         from orgwarden.demo import run  # noqa: PLC0415 - loads moto only when asked
 
         return run()
-    if args.command == "findings":
-        return audit_cli.run(args, sys.stdout, sys.stderr)
-    parser.error(f"unknown command {args.command}")
-    return 2
+    from orgwarden import audit_cli  # noqa: PLC0415
+
+    return audit_cli.run(args, sys.stdout, sys.stderr)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ from functools import partial
 from typing import Any, TextIO
 
 from orgwarden.model.resources import BPA_FLAGS
-
 from orgwarden.simulation import (
     HOME_REGION,
     SimulatedOrganization,
@@ -134,11 +133,11 @@ def seed(sim: SimulatedOrganization, now: datetime | None = None) -> list[Incide
     incidents.append(
         _play(
             sim,
-            "a public build bucket, only detected (detect mode); its owner closes it 72 hours later",
-            "sandbox-dev",
-            bucket,
-            "detect",
-            [
+            "a public build bucket, only detected (detect mode); its owner closes it 72 hours on",
+            account_name="sandbox-dev",
+            bucket=bucket,
+            mode="detect",
+            changes=[
                 lambda: make_drift(
                     sim, "sandbox-dev", bucket, public_read_policy(bucket), at=now - OPEN_FOR
                 ),
@@ -159,13 +158,23 @@ def seed(sim: SimulatedOrganization, now: datetime | None = None) -> list[Incide
         ),
     ):
         change = partial(make_drift, sim, "payments-prod", bucket, policy(bucket))
-        incidents.append(_play(sim, story, "payments-prod", bucket, "enforce", [change]))
+        incidents.append(
+            _play(
+                sim,
+                story,
+                account_name="payments-prod",
+                bucket=bucket,
+                mode="enforce",
+                changes=[change],
+            )
+        )
     return incidents
 
 
 def _play(
     sim: SimulatedOrganization,
     story: str,
+    *,
     account_name: str,
     bucket: str,
     mode: str,
@@ -225,8 +234,10 @@ def run(out: TextIO = sys.stdout) -> int:
                 say(f"   by {detail['userIdentity']['arn']}")
                 say(f"   from {detail['sourceIPAddress']} at {detail['eventTime']}")
                 say(f"   event id {detail['eventID']}")
-            say(f"   mode {incident.mode}; routed through the template's rule to the queue: "
-                f"{incident.routed} message(s)")
+            say(
+                f"   mode {incident.mode}; routed through the template's rule to the queue: "
+                f"{incident.routed} message(s)"
+            )
             say(f"   batch item failures: {incident.failures or 'none'}")
             _show_result(sim, say, incident.account_name, incident.bucket)
         say("")

@@ -140,9 +140,11 @@ def merge(episodes: Iterable[Episode]) -> list[Episode]:
     found: dict[tuple[str, str], Episode] = {}
     for item in episodes:
         known = found.get(item.key)
-        if known is None or (known.closure is None and item.closure is not None):
-            found[item.key] = item
-        elif known.closure is None and item.latest.observed_at > known.latest.observed_at:
+        if (
+            known is None
+            or (known.closure is None and item.closure is not None)
+            or (known.closure is None and item.latest.observed_at > known.latest.observed_at)
+        ):
             found[item.key] = item
     return sorted(found.values(), key=lambda e: (e.opened_at, e.finding_id))
 
@@ -150,8 +152,8 @@ def merge(episodes: Iterable[Episode]) -> list[Episode]:
 def control_matches(wanted: str, controls: Iterable[str]) -> bool:
     """`aws-fsbp S3.2` matches exactly; a bare `S3.2` matches that control in any framework."""
     wanted = " ".join(wanted.split()).lower()
-    for control in controls:
-        control = control.lower()
+    for given in controls:
+        control = given.lower()
         if control == wanted or (" " not in wanted and control.rsplit(" ", 1)[-1] == wanted):
             return True
     return False
@@ -186,9 +188,7 @@ class EpisodeFilter:
         )
         if any(wanted and value not in wanted for wanted, value in checks):
             return False
-        return not self.controls or any(
-            control_matches(c, found.controls) for c in self.controls
-        )
+        return not self.controls or any(control_matches(c, found.controls) for c in self.controls)
 
 
 def months_between(start: datetime, end: datetime) -> list[str]:

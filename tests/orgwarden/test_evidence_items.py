@@ -38,7 +38,8 @@ def test_stamps_sort_as_times_do_whatever_the_zone_or_precision() -> None:
 
 def test_an_evaluation_without_a_transition_stays_out_of_the_rule_index() -> None:
     item = items.history_item(record("bucket-1", detected=Status.PASSED), None, None)
-    assert "gsi2pk" not in item and "transition" not in item
+    assert "gsi2pk" not in item
+    assert "transition" not in item
 
 
 def test_transition_items_are_bucketed_by_rule_month_and_a_stable_shard() -> None:
@@ -53,7 +54,9 @@ def test_transition_items_are_bucketed_by_rule_month_and_a_stable_shard() -> Non
 
 
 def test_findings_spread_over_every_shard() -> None:
-    shards = {items.shard_of(f"orgwarden/{RULE}/111122223333/us-east-1/bucket-{i}") for i in range(200)}
+    shards = {
+        items.shard_of(f"orgwarden/{RULE}/111122223333/us-east-1/bucket-{i}") for i in range(200)
+    }
     assert shards == set(range(items.RULE_SHARDS))
 
 
@@ -106,9 +109,7 @@ def test_state_update_keeps_the_first_opening_and_removes_it_on_close() -> None:
     assert "REMOVE" not in failing["UpdateExpression"]
     assert failing["ExpressionAttributeValues"][":gsi2pk"].startswith(f"OPEN#{RULE}#")
     closing = items.state_update(record("bucket-1", detected=Status.PASSED))
-    assert closing["UpdateExpression"].endswith(
-        "REMOVE #open_since, #opening, #gsi2sk, #gsi2pk"
-    )
+    assert closing["UpdateExpression"].endswith("REMOVE #open_since, #opening, #gsi2sk, #gsi2pk")
     unreadable = items.state_update(record("bucket-1", detected=Status.NOT_AVAILABLE))
     assert "open_since" not in unreadable["UpdateExpression"]
     assert failing["ConditionExpression"] == (
@@ -122,7 +123,8 @@ def test_open_after_follows_the_state_updates_rules() -> None:
     assert items.open_after(record("bucket-1", detected=Status.NOT_AVAILABLE), OPEN) == OPEN
     assert items.open_after(record("bucket-1", detected=Status.PASSED), OPEN) is None
     fresh = items.open_after(record("bucket-1", detected=Status.FAILED), None)
-    assert fresh is not None and fresh.opened_at == T0
+    assert fresh is not None
+    assert fresh.opened_at == T0
 
 
 def test_records_from_a_newer_writer_are_read_without_their_unknown_fields() -> None:
@@ -131,7 +133,8 @@ def test_records_from_a_newer_writer_are_read_without_their_unknown_fields() -> 
     data["action"]["approval"] = "CHG-1234"
     read = items.read_record(json.dumps(data))
     assert read.resource.resource_id == "bucket-1"
-    assert read.action is not None and read.action.outcome == "verified"
+    assert read.action is not None
+    assert read.action.outcome == "verified"
 
 
 def test_a_record_with_a_wrong_field_is_still_refused() -> None:

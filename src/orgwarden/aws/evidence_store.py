@@ -116,9 +116,7 @@ class EvidenceStore:
         part = Partition(items.BY_ACCOUNT_INDEX, items.state_partition(account_id))
         return [items.read_record(i["record"]) for i in self._query(part)]
 
-    def by_account(
-        self, account_id: str, start: datetime, end: datetime
-    ) -> list[EvidenceRecord]:
+    def by_account(self, account_id: str, start: datetime, end: datetime) -> list[EvidenceRecord]:
         """Every evaluation in an account between two times, oldest first."""
         parts = [
             Partition(

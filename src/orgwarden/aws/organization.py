@@ -69,7 +69,9 @@ def stack_output(cloudformation: Any, stack_name: str, key: str) -> str:
     try:
         stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
     except cloudformation.exceptions.ClientError as error:
-        raise NameNotResolved(f"stack {stack_name!r}: {error.response['Error']['Message']}") from error
+        raise NameNotResolved(
+            f"stack {stack_name!r}: {error.response['Error']['Message']}"
+        ) from error
     for output in stacks[0].get("Outputs", []):
         if output["OutputKey"] == key:
             value: str = output["OutputValue"]

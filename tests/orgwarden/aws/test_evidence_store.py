@@ -43,7 +43,8 @@ def test_the_state_item_is_what_the_pure_layout_says(store: EvidenceStore) -> No
         store.put(r)
         prior = items.open_after(r, prior)
         assert store.state(r.finding_id) == items.state_item(r, prior)
-    assert prior is not None and prior.opened_at == T0 - timedelta(hours=72)
+    assert prior is not None
+    assert prior.opened_at == T0 - timedelta(hours=72)
     closed = record("data-bucket", observed=T0 + timedelta(hours=2), detected=Status.PASSED)
     store.put(closed)
     assert store.state(closed.finding_id) == items.state_item(closed, None)
@@ -57,7 +58,9 @@ def test_a_late_evaluation_is_kept_in_history_but_does_not_roll_the_state_back(
     store.put(fixed)
     store.put(stale)
     state = store.state(fixed.finding_id)
-    assert state is not None and state["status"] == "PASSED" and "opening" not in state
+    assert state is not None
+    assert state["status"] == "PASSED"
+    assert "opening" not in state
     late = [i for i in store.history_items(fixed.finding_id) if i.get("late")]
     assert [items.read_record(i["record"]) for i in late] == [stale]
     assert "transition" not in late[0]
@@ -83,15 +86,18 @@ def test_the_auditors_question_who_opened_who_closed_how_long(store: EvidenceSto
 
     assert slow.resource_id == "slow-bucket"
     assert slow.opened_at == T0 - timedelta(hours=72)
-    assert slow.opened_by is not None and slow.opened_by.source_ip == "203.0.113.24"
-    assert slow.closure is not None and owner_fix.cause is not None
+    assert slow.opened_by is not None
+    assert slow.opened_by.source_ip == "203.0.113.24"
+    assert slow.closure is not None
+    assert owner_fix.cause is not None
     assert slow.closure.by == owner_fix.cause.principal_arn
     assert slow.closure.event_id == owner_fix.cause.event_id
     assert slow.closure.how == "changed"
     assert slow.open_for(T0) == timedelta(hours=79, seconds=-30)
 
     assert fast.resource_id == "fast-bucket"
-    assert fast.closure is not None and fast.closure.how == "remediated"
+    assert fast.closure is not None
+    assert fast.closure.how == "remediated"
     assert fast.closure.by == f"arn:aws:iam::{B}:role/OrgwardenRemediation"
     assert fast.open_for(T0) == timedelta(seconds=2)
 
@@ -121,7 +127,11 @@ def test_filters_by_account_region_status_and_time(store: EvidenceStore, path: s
     store.put(record("b-open", account=B, observed=T0))
     store.put(record("a-last-year", account=A, observed=T0 - timedelta(days=300), fixed=True))
     # The account path reads one account's partitions; the rule path filters a rule's.
-    accounts = frozenset({A}) if path == "by account" else frozenset({A, *map(str, range(10**11, 10**11 + 10))})
+    accounts = (
+        frozenset({A})
+        if path == "by account"
+        else frozenset({A, *map(str, range(10**11, 10**11 + 10))})
+    )
 
     def names(**kwargs: Any) -> set[str]:
         found = store.episodes(window(accounts=accounts, **kwargs), [RULE], now=T0)
