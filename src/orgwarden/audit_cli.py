@@ -388,15 +388,16 @@ def _write_csv(out: TextIO, columns: Sequence[str], rows: list[dict[str, Any]]) 
 def _console(out: TextIO) -> Any:
     from rich.console import Console  # noqa: PLC0415
 
-    # Wide enough for ARNs when printing to a file or pipe; a terminal uses its own width.
-    return Console(file=out, width=None if out.isatty() else 200, soft_wrap=False)
+    # Wide enough for a role ARN per line when printing to a file or pipe; a terminal uses its
+    # own width.
+    return Console(file=out, width=None if out.isatty() else 180, soft_wrap=False)
 
 
 def _episode_table(rows: list[dict[str, Any]], out: TextIO) -> None:
     from rich.table import Table  # noqa: PLC0415
 
     table = Table(title=f"{len(rows)} episode(s) of non-compliance", show_lines=True)
-    for name in ("Resource", "Rule", "Made non-compliant", "Closed", "Open for"):
+    for name in ("Finding", "Made non-compliant", "Closed", "Open for"):
         table.add_column(name, overflow="fold")
     for row in rows:
         opened = [row["opened_at"], row["opened_by"] or "unknown (found by a sweep)"]
@@ -419,8 +420,8 @@ def _episode_table(rows: list[dict[str, Any]], out: TextIO) -> None:
             closed = [f"[bold red]still open ({row['status']})[/]"]
             lasted = f"{row['open_for']} so far"
         table.add_row(
-            f"{row['resource_id']}\n{row['account_id']} {row['region']}",
-            f"{row['rule_id']}\n{', '.join(row['controls'])}\n{row['severity']}",
+            f"{row['resource_id']}\n{row['account_id']} {row['region']}\n{row['rule_id']}"
+            f"\n{', '.join(row['controls'])} {row['severity']}",
             "\n".join(opened),
             "\n".join(closed),
             lasted,
