@@ -254,9 +254,10 @@ def _show_result(sim: SimulatedOrganization, say: Any, account_name: str, bucket
         if record.action:
             action = record.action
             say(f"   fix: {action.remediation} [{action.mode.value}] -> {action.outcome}")
-            before = json.dumps(action.before) if action.before else "no bucket setting"
-            say(f"        before {before}")
-            say(f"        after  {json.dumps(action.after)}")
+            if action.outcome in ("applied", "verified", "not-verified"):
+                before = json.dumps(action.before) if action.before else "no bucket setting"
+                say(f"        before {before}")
+                say(f"        after  {json.dumps(action.after)}")
         say(f"   final status: {record.status.value}: {record.reason}")
         if record.cause:
             cause = record.cause
