@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from rich.console import Console
 from rich.progress import Progress
 
@@ -155,7 +156,9 @@ def main() -> None:
     args = parser.parse_args()
     now = datetime.now(UTC)
     with moto_endpoint():
-        dynamodb = boto3.client("dynamodb", config=client_config())
+        # moto scans the whole table for each index query: allow it minutes, not seconds.
+        config = client_config().merge(Config(read_timeout=900, retries={"max_attempts": 1}))
+        dynamodb = boto3.client("dynamodb", config=config)
         create_table(dynamodb, load_template()["Resources"]["EvidenceTable"], "bench-evidence")
         started = time.perf_counter()
         written = seed(dynamodb, "bench-evidence", args.records, now)
