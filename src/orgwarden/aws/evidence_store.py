@@ -84,11 +84,6 @@ class EvidenceStore:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
 
-    @staticmethod
-    def item(record: EvidenceRecord) -> dict[str, Any]:
-        """The history item of a record with no transition, serialized (for batch seeding)."""
-        return serialize(items.history_item(record, None, None))
-
     def history(self, finding_id: str) -> list[EvidenceRecord]:
         """Every evaluation of one finding, oldest first."""
         return [items.read_record(i["record"]) for i in self.history_items(finding_id)]
