@@ -102,3 +102,14 @@ def member_context(
         now=datetime.now(UTC),
         payload=payload,
     )
+
+
+@pytest.fixture
+def evidence_table(moto_server: str) -> tuple[Any, str, str]:
+    """A fresh evidence table, declared as in template.yaml: (dynamodb client, name, stream ARN)."""
+    from orgwarden.simulation import create_table, load_template
+
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+    name = f"evidence-{secrets.token_hex(6)}"
+    resource = load_template()["Resources"]["EvidenceTable"]
+    return dynamodb, name, create_table(dynamodb, resource, name)

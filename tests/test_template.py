@@ -117,3 +117,52 @@ def test_security_hub_imports_never_come_back_in_as_work() -> None:
         assert not any("Security Hub Findings" in t for t in detail_types), name
         if "aws.securityhub" in pattern.get("source", []):
             assert detail_types == ["AWS API Call via CloudTrail"], name  # DisableSecurityHub
+
+
+def test_the_evidence_tables_indexes_and_stream_are_the_ones_the_store_uses() -> None:
+    from orgwarden import evidence_items
+
+    props = RESOURCES["EvidenceTable"]["Properties"]
+    indexes = {i["IndexName"]: i["KeySchema"] for i in props["GlobalSecondaryIndexes"]}
+    assert indexes[evidence_items.BY_ACCOUNT_INDEX][0]["AttributeName"] == "gsi1pk"
+    assert indexes[evidence_items.BY_RULE_INDEX][0]["AttributeName"] == "gsi2pk"
+    assert props["StreamSpecification"]["StreamViewType"] in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES")
+
+
+def test_the_archiver_reads_new_history_items_and_writes_where_athena_looks() -> None:
+    import json
+
+    from orgwarden.archive import ARCHIVE_PREFIX
+    from orgwarden.evidence_items import KIND_HISTORY
+
+    function = RESOURCES["ArchiverFunction"]["Properties"]
+    module, _, name = function["Handler"].rpartition(".")
+    assert callable(getattr(__import__(module, fromlist=[name]), name))
+    (source,) = function["Events"].values()
+    assert source["Type"] == "DynamoDB"
+    assert source["Properties"]["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
+    (pattern,) = source["Properties"]["FilterCriteria"]["Filters"]
+    assert json.loads(pattern["Pattern"]) == {
+        "eventName": ["INSERT"],
+        "dynamodb": {"NewImage": {"kind": {"S": [KIND_HISTORY]}}},
+    }
+    assert "ReservedConcurrentExecutions" in function
+    (statement,) = function["Policies"][0]["Statement"]
+    assert statement["Action"] == "s3:PutObject"
+    assert f"/{ARCHIVE_PREFIX}/*" in statement["Resource"]["Fn::Sub"]
+    table = RESOURCES["EvidenceGlueTable"]["Properties"]["TableInput"]
+    assert (
+        f"/{ARCHIVE_PREFIX}/dt=${{!dt}}/"
+        in table["Parameters"]["storage.location.template"]["Fn::Sub"]
+    )
+    assert table["PartitionKeys"] == [{"Name": "dt", "Type": "string"}]
+
+
+def test_the_archive_bucket_is_private_encrypted_versioned_and_tls_only() -> None:
+    bucket = RESOURCES["ArchiveBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["VersioningConfiguration"]["Status"] == "Enabled"
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    (statement,) = RESOURCES["ArchiveBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}

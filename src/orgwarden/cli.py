@@ -5,36 +5,46 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from orgwarden.report.figures import FRAMEWORKS, build_report
+FRAMEWORK_CHOICES = ("aws-fsbp", "cis-aws-3.0")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="orgwarden", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+def parser() -> argparse.ArgumentParser:
+    from orgwarden import audit_cli  # noqa: PLC0415 - loads the catalogue only when run
+
+    found = argparse.ArgumentParser(prog="orgwarden", description=__doc__)
+    commands = found.add_subparsers(dest="command", required=True)
     commands.add_parser(
         "demo",
-        help="run a public-bucket incident end to end in a simulated organization (no AWS account)",
+        help="run incidents of every rule family end to end in a simulated organization "
+        "(no AWS account)",
     )
+    audit_cli.add_parser(commands)
     report = commands.add_parser(
         "report",
         help="write a compliance report (HTML + CSV) from the simulated organization's evidence",
     )
-    report.add_argument("--framework", required=True, choices=FRAMEWORKS)
+    report.add_argument("--framework", required=True, choices=FRAMEWORK_CHOICES)
     report.add_argument("--out", type=Path, default=Path("orgwarden-report"), help="directory")
-    args = parser.parse_args(argv)
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     if args.command == "demo":
         from orgwarden.demo import run  # noqa: PLC0415 - loads moto only when asked
 
         return run()
     if args.command == "report":
         return _report(args.framework, args.out)
-    parser.error(f"unknown command {args.command}")
-    return 2
+    from orgwarden import audit_cli  # noqa: PLC0415
+
+    return audit_cli.run(args, sys.stdout, sys.stderr)
 
 
 def _report(framework: str, out: Path) -> int:
     # Loaded on use: the report needs plotly, the simulated organization needs moto.
     from orgwarden.demo import seed  # noqa: PLC0415
+    from orgwarden.report.figures import build_report  # noqa: PLC0415
     from orgwarden.report.page import format_percent, write_report  # noqa: PLC0415
     from orgwarden.simulation import build_organization, moto_endpoint  # noqa: PLC0415
 

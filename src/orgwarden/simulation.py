@@ -21,6 +21,7 @@ from typing import Any
 
 import boto3
 
+from orgwarden import evidence_items
 from orgwarden.aws.evidence_store import EvidenceStore
 from orgwarden.model.evidence import EvidenceRecord
 
@@ -165,13 +166,16 @@ class SimulatedOrganization:
     def evidence_records(self) -> list[EvidenceRecord]:
         """Every evidence record in the table, in no particular order (the report sorts)."""
         dynamodb = self.session(self.tooling.account_id).client("dynamodb")
+        # History items only: each finding's state item carries a copy of its latest record.
         pages = dynamodb.get_paginator("scan").paginate(
             TableName=EVIDENCE_TABLE,
             ProjectionExpression="#r",
-            ExpressionAttributeNames={"#r": "record"},
+            FilterExpression="#k = :history",
+            ExpressionAttributeNames={"#r": "record", "#k": "kind"},
+            ExpressionAttributeValues={":history": {"S": evidence_items.KIND_HISTORY}},
         )
         return [
-            EvidenceRecord.model_validate_json(item["record"]["S"])
+            evidence_items.read_record(item["record"]["S"])
             for page in pages
             for item in page["Items"]
         ]
@@ -320,16 +324,25 @@ def deploy_central(sim: SimulatedOrganization) -> None:
         ("IdempotencyTable", IDEMPOTENCY_TABLE),
         ("ControlTable", CONTROL_TABLE),
     ):
-        props = resources[logical_id]["Properties"]
-        table: dict[str, Any] = {
-            "TableName": name,
-            "AttributeDefinitions": props["AttributeDefinitions"],
-            "KeySchema": props["KeySchema"],
-            "BillingMode": props["BillingMode"],
-        }
-        if props.get("GlobalSecondaryIndexes"):
-            table["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
-        dynamodb.create_table(**table)
+        create_table(dynamodb, resources[logical_id], name)
+
+
+def create_table(dynamodb: Any, resource: dict[str, Any], name: str) -> str:
+    """A table exactly as a template resource declares it (keys, indexes, stream); returns its
+    stream ARN, or "" without one."""
+    props = resource["Properties"]
+    table: dict[str, Any] = {
+        "TableName": name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": props["BillingMode"],
+    }
+    if props.get("GlobalSecondaryIndexes"):
+        table["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    if props.get("StreamSpecification"):
+        table["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+    created = dynamodb.create_table(**table)["TableDescription"]
+    return str(created.get("LatestStreamArn", ""))
 
 
 def deploy_member(sim: SimulatedOrganization, account_id: str) -> None:

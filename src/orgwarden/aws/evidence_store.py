@@ -1,17 +1,50 @@
-"""The evidence store: one DynamoDB item per evaluation, kept beyond Security Hub's 90 days.
+"""The evidence store: every evaluation and every finding's current state, in DynamoDB, kept
+beyond Security Hub's 90 days. The key design is explained in `orgwarden.evidence_items`.
 
-Keys: `pk` = the finding id (a resource's whole history under one rule), `sk` = observation
-time and event id (chronological, unique per event). The `by-account-time` index answers "what
-happened in this account, and when".
+`put` costs two writes, both in the table: the state item's conditional update (which returns
+the prior state, so the history item knows whether compliance changed) and the history item.
+The S3 archive is written from the table's stream, not here.
 """
 
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from boto3.dynamodb.types import TypeSerializer
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
 
+from orgwarden import evidence_items as items
+from orgwarden.episodes import Episode, EpisodeFilter, from_item, merge, months_between
 from orgwarden.model.evidence import EvidenceRecord
 
 _serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+# Above this many accounts, the per-rule index is cheaper than one query per account and month.
+ACCOUNT_QUERY_LIMIT = 10
+QUERY_THREADS = 8
+
+Progress = Callable[[int, int], None]  # (partitions done, partitions in all)
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One query: an index, a partition key, an optional sort-key floor and ceiling."""
+
+    index: str
+    pk: str
+    sk_from: str | None = None
+    sk_to: str | None = None
+    only_with: str | None = None  # an attribute the items must have (a filter expression)
+
+
+def serialize(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: _serializer.serialize(value) for key, value in values.items()}
+
+
+def deserialize(item: dict[str, Any]) -> dict[str, Any]:
+    return {key: _deserializer.deserialize(value) for key, value in item.items()}
 
 
 class EvidenceStore:
@@ -20,37 +53,178 @@ class EvidenceStore:
         self._table = table_name
 
     def put(self, record: EvidenceRecord) -> None:
-        self._dynamodb.put_item(TableName=self._table, Item=self.item(record))
-
-    @staticmethod
-    def item(record: EvidenceRecord) -> dict[str, Any]:
-        observed = record.observed_at.isoformat()
-        event_id = record.cause.event_id if record.cause else "sweep"
-        body = {
-            "pk": f"FINDING#{record.finding_id}",
-            "sk": f"{observed}#{event_id}",
-            "gsi1pk": f"ACCOUNT#{record.resource.account_id}",
-            "gsi1sk": f"{observed}#{record.rule_id}",
-            "rule_id": record.rule_id,
-            "account_id": record.resource.account_id,
-            "region": record.resource.region,
-            "resource_id": record.resource.resource_id,
-            "status": record.status.value,
-            "severity": record.severity.value,
-            # The full record as JSON: readable by any tool, immune to DynamoDB's float rules.
-            "record": record.model_dump_json(),
-        }
-        return {key: _serializer.serialize(value) for key, value in body.items()}
+        update = items.state_update(record)
+        late = False
+        try:
+            answer = self._dynamodb.update_item(
+                TableName=self._table,
+                Key=serialize(update["Key"]),
+                UpdateExpression=update["UpdateExpression"],
+                ConditionExpression=update["ConditionExpression"],
+                ExpressionAttributeNames=update["ExpressionAttributeNames"],
+                ExpressionAttributeValues=serialize(update["ExpressionAttributeValues"]),
+                ReturnValues=update["ReturnValues"],
+            )
+            old = deserialize(answer["Attributes"]) if answer.get("Attributes") else None
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            # A later evaluation is already recorded: keep this one in the history only.
+            late, old = True, None
+        change, episode = items.transition(record, items.prior_episode(old), late=late)
+        item = items.history_item(record, change, episode, late=late)
+        try:
+            # Written once: a repeated put of the same record keeps the first item's transition.
+            self._dynamodb.put_item(
+                TableName=self._table,
+                Item=serialize(item),
+                ConditionExpression="attribute_not_exists(sk)",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     def history(self, finding_id: str) -> list[EvidenceRecord]:
-        """Every record of one finding, oldest first."""
-        records = []
-        paginator = self._dynamodb.get_paginator("query")
-        pages = paginator.paginate(
+        """Every evaluation of one finding, oldest first."""
+        return [items.read_record(i["record"]) for i in self.history_items(finding_id)]
+
+    def history_items(self, finding_id: str) -> list[dict[str, Any]]:
+        pages = self._dynamodb.get_paginator("query").paginate(
             TableName=self._table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"FINDING#{finding_id}"}},
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues=serialize(
+                {":pk": items.finding_pk(finding_id), ":prefix": items.HISTORY_PREFIX}
+            ),
         )
-        for page in pages:
-            records += [EvidenceRecord.model_validate_json(i["record"]["S"]) for i in page["Items"]]
-        return records
+        return [deserialize(i) for page in pages for i in page["Items"]]
+
+    def state(self, finding_id: str) -> dict[str, Any] | None:
+        """The finding's state item (latest status and record, open episode if any)."""
+        answer = self._dynamodb.get_item(
+            TableName=self._table,
+            Key=serialize({"pk": items.finding_pk(finding_id), "sk": items.STATE_SK}),
+        )
+        return deserialize(answer["Item"]) if "Item" in answer else None
+
+    def current_by_account(self, account_id: str) -> list[EvidenceRecord]:
+        """The latest record of every finding in an account."""
+        part = Partition(items.BY_ACCOUNT_INDEX, items.state_partition(account_id))
+        return [items.read_record(i["record"]) for i in self._query(part)]
+
+    def by_account(self, account_id: str, start: datetime, end: datetime) -> list[EvidenceRecord]:
+        """Every evaluation in an account between two times, oldest first."""
+        parts = [
+            Partition(
+                items.BY_ACCOUNT_INDEX,
+                items.account_partition(account_id, month),
+                items.stamp(start),
+                items.stamp(end) + "~",
+            )
+            for month in months_between(start, end)
+        ]
+        found = [i for batch in self._query_all(parts) for i in batch]
+        return [items.read_record(i["record"]) for i in found]
+
+    def episodes(
+        self,
+        wanted: EpisodeFilter,
+        rule_ids: Iterable[str],
+        *,
+        now: datetime | None = None,
+        progress: Progress | None = None,
+    ) -> list[Episode]:
+        """Every episode of non-compliance that overlaps the filter's time range and matches it.
+
+        Transitions are read from the filter's start up to now, not only to its end: a closing
+        item names its opening, so an episode that started before the range or ended after it
+        is still found; open episodes that started earlier come from the state items.
+        """
+        now = now or datetime.now(UTC)
+        plan = self.plan(wanted, list(rule_ids), now)
+        found = self._query_all(plan, progress)
+        episodes = [e for batch in found for i in batch if (e := from_item(i))]
+        return [e for e in merge(episodes) if wanted.matches(e)]
+
+    @staticmethod
+    def plan(wanted: EpisodeFilter, rule_ids: list[str], now: datetime) -> list[Partition]:
+        """The queries that answer a filter: per account when it names a few, else per rule."""
+        start = items.stamp(wanted.start)
+        months = months_between(wanted.start, max(now, wanted.end))
+        if wanted.accounts and len(wanted.accounts) <= ACCOUNT_QUERY_LIMIT:
+            parts = []
+            for account in sorted(wanted.accounts):
+                parts += [
+                    Partition(
+                        items.BY_ACCOUNT_INDEX,
+                        items.account_partition(account, month),
+                        sk_from=start,
+                        only_with="transition",
+                    )
+                    for month in months
+                ]
+                parts.append(
+                    Partition(
+                        items.BY_ACCOUNT_INDEX,
+                        items.state_partition(account),
+                        only_with="opening",
+                    )
+                )
+            return parts
+        parts = []
+        for rule in rule_ids:
+            for shard in range(items.RULE_SHARDS):
+                parts += [
+                    Partition(
+                        items.BY_RULE_INDEX,
+                        items.rule_partition(rule, month, shard),
+                        sk_from=start,
+                    )
+                    for month in months
+                ]
+                parts.append(
+                    Partition(
+                        items.BY_RULE_INDEX,
+                        items.open_partition(rule, shard),
+                        sk_to=items.stamp(wanted.end) + "~",
+                    )
+                )
+        return parts
+
+    def _query_all(
+        self, parts: list[Partition], progress: Progress | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
+        done = 0
+        if progress:
+            progress(0, len(parts))
+        # boto3 clients are thread-safe; DynamoDB answers each partition independently.
+        with ThreadPoolExecutor(max_workers=QUERY_THREADS) as pool:
+            for batch in pool.map(self._query, parts):
+                done += 1
+                if progress:
+                    progress(done, len(parts))
+                yield batch
+
+    def _query(self, part: Partition) -> list[dict[str, Any]]:
+        pk_name = "gsi1pk" if part.index == items.BY_ACCOUNT_INDEX else "gsi2pk"
+        sk_name = pk_name.replace("pk", "sk")
+        condition = f"{pk_name} = :pk"
+        values: dict[str, Any] = {":pk": part.pk}
+        if part.sk_from and part.sk_to:
+            condition += f" AND {sk_name} BETWEEN :from AND :to"
+            values |= {":from": part.sk_from, ":to": part.sk_to}
+        elif part.sk_from:
+            condition += f" AND {sk_name} >= :from"
+            values[":from"] = part.sk_from
+        elif part.sk_to:
+            condition += f" AND {sk_name} <= :to"
+            values[":to"] = part.sk_to
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": part.index,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": serialize(values),
+        }
+        if part.only_with:
+            arguments["FilterExpression"] = f"attribute_exists({part.only_with})"
+        pages = self._dynamodb.get_paginator("query").paginate(**arguments)
+        return [deserialize(i) for page in pages for i in page["Items"]]

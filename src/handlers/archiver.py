@@ -1,0 +1,31 @@
+"""Archiver function: the evidence table's stream, as JSON lines in the archive bucket.
+
+A failed batch raises: Lambda retries it (halving it on each error) and then sends its
+description to the on-failure queue; the object keys are deterministic, so a retry is idempotent.
+"""
+
+import os
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from orgwarden.archive import archive_objects
+from orgwarden.aws.evidence_archive import EvidenceArchive
+from orgwarden.aws.sessions import Sessions
+
+logger = Logger()
+
+
+@cache
+def archive() -> EvidenceArchive:
+    return EvidenceArchive(Sessions().home_client("s3"), os.environ["ORGWARDEN_ARCHIVE_BUCKET"])
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    objects = archive_objects(event["Records"])
+    archive().write(objects)
+    logger.info("archived", extra={"records": len(event["Records"]), "objects": sorted(objects)})
+    return {"objects": sorted(objects)}
