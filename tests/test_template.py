@@ -106,3 +106,12 @@ def test_the_function_may_assume_only_orgwarden_roles_inside_the_organization() 
         for resource in resources:
             assert "role/" in str(resource)
             assert "*" not in str(resource).split("role/")[-1]
+
+
+def test_security_hub_imports_never_come_back_in_as_work() -> None:
+    # Our own BatchImportFindings fire "Security Hub Findings - Imported" events: no rule may
+    # listen to them, or every import would trigger another evaluation.
+    for name, rule in rules_targeting_queue(RESOURCES).items():
+        pattern = rule["Properties"]["EventPattern"]
+        assert "aws.securityhub" not in pattern.get("source", []), name
+        assert not any("Security Hub" in t for t in pattern.get("detail-type", [])), name

@@ -68,6 +68,10 @@ def decide(spec: RuleSpec, verdict: Verdict, guards: Guards) -> Decision:
     refusals = (
         (spec.remediation is None, "no safe automatic fix exists for this rule"),
         (
+            not verdict.remediable,
+            "the rule's fix does not apply to this state (see the verdict)",
+        ),
+        (
             guards.exemption_unknown,
             "the resource's exemption tags could not be read: not changing it",
         ),

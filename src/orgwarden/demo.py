@@ -81,26 +81,11 @@ def run(out: TextIO = sys.stdout) -> int:
             say(f"  {account.name:<18} {account.account_id}  OU {account.ou}")
         say(f"governance bus {sim.bus_arn}")
         for name, pattern in sim.rules.items():
-            say(f"  rule {name}: {json.dumps(pattern['detail']['eventName'])}")
-        os.environ.update(sim.evaluator_environment(modes={RULE: "enforce"}))
-        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-
-        payments = sim.accounts["payments-prod"].account_id
-        cases = [
-            (
-                "a load test's public-read policy left on customer data: must be fixed",
-                "payments-prod",
-                f"payments-customer-data-{payments}",
-                public_read_policy,
-            ),
-            (
-                "a deny-only policy (TLS required): must not be flagged or touched",
-                "payments-prod",
-                f"payments-access-logs-{payments}",
-                deny_insecure_transport_policy,
-            ),
-        ]
+            # Root and GuardDuty patterns match by identity or detail-type, not by event name.
+            names = pattern.get("detail", {}).get("eventName") or pattern["detail-type"]
+            say(f"  rule {name}: {json.dumps(names)}")
+        _configure(sim)
+        cases = _cases(sim)
         for story, account_name, bucket, policy in cases:
             event = make_drift(sim, account_name, bucket, policy(bucket))
             say("")
@@ -116,6 +101,40 @@ def run(out: TextIO = sys.stdout) -> int:
             say(f"   batch item failures: {answer['batchItemFailures'] or 'none'}")
             _show_result(sim, say, account_name, bucket)
     return 0
+
+
+def seed(sim: SimulatedOrganization) -> None:
+    """Play the demo's incidents through the evaluator without printing: their evidence is
+    what `orgwarden report` reads in the simulated organization."""
+    _configure(sim)
+    for _, account_name, bucket, policy in _cases(sim):
+        sim.deliver(make_drift(sim, account_name, bucket, policy(bucket)))
+        sim.invoke_evaluator(sim.receive())
+
+
+def _configure(sim: SimulatedOrganization) -> None:
+    os.environ.update(sim.evaluator_environment(modes={RULE: "enforce"}))
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+
+
+def _cases(sim: SimulatedOrganization) -> list[tuple[str, str, str, Any]]:
+    """(story, account, bucket, policy maker) for each incident the demo plays."""
+    payments = sim.accounts["payments-prod"].account_id
+    return [
+        (
+            "a load test's public-read policy left on customer data: must be fixed",
+            "payments-prod",
+            f"payments-customer-data-{payments}",
+            public_read_policy,
+        ),
+        (
+            "a deny-only policy (TLS required): must not be flagged or touched",
+            "payments-prod",
+            f"payments-access-logs-{payments}",
+            deny_insecure_transport_policy,
+        ),
+    ]
 
 
 def _show_result(sim: SimulatedOrganization, say: Any, account_name: str, bucket: str) -> None:

@@ -21,7 +21,7 @@ from orgwarden.aws.member import MemberContext, Remediation
 from orgwarden.aws.organization import Directory
 from orgwarden.aws.readers import READERS
 from orgwarden.aws.remediations import REMEDIATIONS
-from orgwarden.aws.securityhub import import_findings
+from orgwarden.aws.securityhub import SecurityHubNotEnabled, import_findings
 from orgwarden.aws.sessions import Sessions
 from orgwarden.aws.tags import read_tags
 from orgwarden.decision import Act, Decision, Guards, decide
@@ -148,7 +148,7 @@ class Evaluator:
                 metrics.add_metric(name="EventsIgnored", unit=MetricUnit.Count, value=1)
                 return []
         if not matches:
-            if isinstance(event, CloudTrailEvent) and self.catalogue.routes(
+            if isinstance(event, CloudTrailEvent) and self.catalogue.expects_resource(
                 event.detail.event_source, event.detail.event_name
             ):
                 raise RejectedEvent(
@@ -158,12 +158,40 @@ class Evaluator:
             logger.warning("no rule listens to this event", extra={"event_id": event.id})
             metrics.add_metric(name="EventsUnrouted", unit=MetricUnit.Count, value=1)
             return []
+        self._check_trust(event, matches)
         cause = EventContext.of(event)
         run = each or self.evaluate_match
         # Validate every identifier before the first API call for any of them.
         for match in matches:
             self._ref(match.rule, match.resource_id, match.account_id, match.region)
         return [outcome for match in matches if (outcome := run(match, cause))]
+
+    def _check_trust(self, event: Event, matches: list[Match]) -> None:
+        """Act only for accounts of our organization, on events their own account delivered.
+
+        The bus admits only the organization's accounts, and EventBridge refuses `aws.*`
+        sources from PutEvents, so an event claiming another account's CloudTrail is forged or
+        misrouted. GuardDuty findings legitimately arrive from the delegated administrator.
+        """
+        if (
+            isinstance(event, CloudTrailEvent)
+            and event.account
+            and event.account != event.detail.recipient_account_id
+        ):
+            metrics.add_metric(name="EventsUntrusted", unit=MetricUnit.Count, value=1)
+            raise RejectedEvent(
+                f"event {event.id} was delivered by account {event.account} but claims account "
+                f"{event.detail.recipient_account_id}"
+            )
+        if self.directory is None:
+            return
+        for account in sorted({event.account, *(m.account_id for m in matches)} - {""}):
+            if not self.directory.is_member(account):
+                metrics.add_metric(name="EventsUntrusted", unit=MetricUnit.Count, value=1)
+                raise RejectedEvent(
+                    f"event {event.id}: account {account} is not an active member of the "
+                    "organization"
+                )
 
     def evaluate_match(self, match: Match, cause: EventContext | None) -> "Outcome | None":
         ref = self._ref(match.rule, match.resource_id, match.account_id, match.region)
@@ -205,27 +233,7 @@ class Evaluator:
         if exemption.problems:
             metrics.add_metric(name="ExemptionsLapsed", unit=MetricUnit.Count, value=1)
 
-        final, action = detected, None
-        remediation = REMEDIATIONS.get(spec.remediation) if spec.remediation else None
-        if decision.act is Act.EXEMPT:
-            final = Verdict(
-                status=Status.WARNING,
-                reason=_clip(f"{detected.reason} Suppressed: {decision.reason}"),
-                facts=detected.facts,
-                severity=detected.severity,
-            )
-        elif remediation and detected.status is Status.FAILED:
-            if decision.act is Act.REMEDIATE:
-                final, action = self._remediate(subject, state, remediation, decision)
-            else:
-                planned = decision.act is Act.PLAN
-                action = ActionRecord(
-                    remediation=remediation.name,
-                    mode=mode,
-                    outcome="planned" if planned else "not-attempted",
-                    reason=decision.reason,
-                    planned_change=remediation.plan(state) if planned else {},
-                )
+        final, action = self._act(subject, state, detected, decision)
 
         now = self.clock()
         notes = list(exemption.problems)
@@ -267,13 +275,7 @@ class Evaluator:
             # A new finding takes its workflow from the import; later changes are made with
             # BatchUpdateFindings (see securityhub.py).
             finding["Workflow"] = {"Status": "SUPPRESSED"}
-        writer = self.sessions.client(
-            "securityhub",
-            account_id=ref.account_id,
-            role_name=self.settings.finding_writer_role_name,
-            region=ref.region,
-        )
-        import_findings(writer, [finding])
+        self._publish(ref, finding)
         metrics.add_metric(
             name=f"Verdict{final.status.value.title().replace('_', '')}",
             unit=MetricUnit.Count,
@@ -305,6 +307,55 @@ class Evaluator:
             act=decision.act,
             remediation_outcome=action.outcome if action else None,
         )
+
+    def _act(
+        self, subject: Subject, state: Any, detected: Verdict, decision: Decision
+    ) -> tuple[Verdict, ActionRecord | None]:
+        """Carry out the decision: the final verdict, and what was done (or planned)."""
+        spec = subject.rule.spec
+        fix_name = detected.remediation or spec.remediation
+        if fix_name and fix_name not in (spec.remediation, *spec.escalations):
+            raise ValueError(f"{spec.id} asks for {fix_name}, which its spec does not declare")
+        remediation = REMEDIATIONS.get(fix_name) if fix_name else None
+        if decision.act is Act.EXEMPT:
+            suppressed = Verdict(
+                status=Status.WARNING,
+                reason=_clip(f"{detected.reason} Suppressed: {decision.reason}"),
+                facts=detected.facts,
+                severity=detected.severity,
+            )
+            return suppressed, None
+        if remediation is None or detected.status is not Status.FAILED:
+            return detected, None
+        if decision.act is Act.REMEDIATE:
+            return self._remediate(subject, state, remediation, decision)
+        planned = decision.act is Act.PLAN
+        return detected, ActionRecord(
+            remediation=remediation.name,
+            mode=decision.mode,
+            outcome="planned" if planned else "not-attempted",
+            reason=decision.reason,
+            planned_change=remediation.plan(state) if planned else {},
+        )
+
+    def _publish(self, ref: ResourceRef, finding: dict[str, Any]) -> None:
+        """Import the finding into the member account's Security Hub, as the writer role."""
+        writer = self.sessions.client(
+            "securityhub",
+            account_id=ref.account_id,
+            role_name=self.settings.finding_writer_role_name,
+            region=ref.region,
+        )
+        try:
+            import_findings(writer, [finding])
+        except SecurityHubNotEnabled as error:
+            # Nowhere to import (the hub itself is disabled): the evidence record is the
+            # verdict's record; retrying the event cannot help until the hub is back.
+            metrics.add_metric(name="FindingsUndeliverable", unit=MetricUnit.Count, value=1)
+            logger.error(
+                "finding not imported: Security Hub is not enabled",
+                extra={"finding_id": finding["Id"], "reason": str(error)},
+            )
 
     def _ous(self, account_id: str) -> tuple[str, ...]:
         """The account's OUs, looked up only when the policy file scopes anything by OU."""
@@ -414,8 +465,11 @@ class Evaluator:
             return failed, action
         metrics.add_metric(name="Remediations", unit=MetricUnit.Count, value=1)
         # Verify: read the resource again, as the read role, and judge it with the same rule.
-        _, after = self._read_and_evaluate(subject._replace(cause=None))
-        verified = after.status is Status.PASSED
+        state_after, after = self._read_and_evaluate(subject._replace(cause=None))
+        if remediation.holds is None:
+            verified = after.status is Status.PASSED
+        else:
+            verified = state_after is not None and remediation.holds(state_after)
         action = ActionRecord(
             **common,
             outcome="verified" if verified else "not-verified",
@@ -429,16 +483,21 @@ class Evaluator:
         return after, action
 
     def _ref(self, rule: Rule, resource_id: Any, account_id: str, region: str) -> ResourceRef:
-        try:
-            return ResourceRef(
-                resource_type=rule.spec.resource_type,
-                resource_id=str(resource_id) if isinstance(resource_id, str) else repr(resource_id),
-                account_id=account_id,
-                region=region,
-            )
-        except ValidationError as error:
-            problems = "; ".join(e["msg"] for e in error.errors(include_url=False))
-            raise RejectedEvent(f"{rule.spec.id}: resource id rejected: {problems}") from error
+        return resource_ref(rule, resource_id, account_id, region)
+
+
+def resource_ref(rule: Rule, resource_id: Any, account_id: str, region: str) -> ResourceRef:
+    """The validated reference to a resource named by an event, or RejectedEvent saying why."""
+    try:
+        return ResourceRef(
+            resource_type=rule.spec.resource_type,
+            resource_id=resource_id if isinstance(resource_id, str) else repr(resource_id)[:200],
+            account_id=account_id,
+            region=region,
+        )
+    except ValidationError as error:
+        problems = "; ".join(e["msg"] for e in error.errors(include_url=False))
+        raise RejectedEvent(f"{rule.spec.id}: resource id rejected: {problems}") from error
 
 
 def _clip(text: str, limit: int = 1024) -> str:

@@ -36,6 +36,7 @@ FINDING_WRITER_PERMISSIONS = (
     "securityhub:GetFindings",
 )
 
+NO_FIX = "`none (detect and recommend)`"
 DESCRIPTIONS = {
     "RootActivity": "Root user sign-ins and API calls (not made by a service for root)",
     "ConfigItems": "AWS Config configuration item changes for the catalogue's resource types",
@@ -178,7 +179,8 @@ def _kebab(name: str) -> str:
 def permissions(rule: Rule) -> tuple[list[str], list[str]]:
     """The IAM actions a rule needs: (read role, remediation role)."""
     read = sorted(READERS[rule.spec.reads].permissions)
-    fix = REMEDIATIONS[rule.spec.remediation].permissions if rule.spec.remediation else ()
+    names = (rule.spec.remediation, *rule.spec.escalations) if rule.spec.remediation else ()
+    fix = {p for name in names for p in REMEDIATIONS[name].permissions}
     return read, sorted(fix)
 
 
@@ -195,16 +197,19 @@ def rules_reference(catalogue: Catalogue) -> str:
     for rule in sorted(catalogue.rules.values(), key=lambda r: r.spec.id):
         spec = rule.spec
         read, fix = permissions(rule)
-        fix_text = spec.remediation or "none (detect and recommend)"
-        if spec.remediation and REMEDIATIONS[spec.remediation].disruptive:
-            fix_text += " (disruptive)"
+        fixes = [spec.remediation, *spec.escalations] if spec.remediation else []
+        fix_text = ", ".join(
+            f"`{name}`" + (" (disruptive)" if REMEDIATIONS[name].disruptive else "")
+            for name in fixes
+        )
         perms = "read: " + ", ".join(f"`{p}`" for p in read)
         if fix:
             perms += "<br>fix: " + ", ".join(f"`{p}`" for p in fix)
         lines.append(
             f"| `{spec.id}` | {spec.title} | {spec.severity.value} | "
             f"{', '.join(spec.related_requirements()) or '—'} | "
-            f"{'<br>'.join(_trigger_text(t) for t in spec.triggers)} | `{fix_text}` | {perms} |"
+            f"{'<br>'.join(_trigger_text(t) for t in spec.triggers)} | {fix_text or NO_FIX} | "
+            f"{perms} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -69,7 +69,9 @@ class Scope(_Strict):
         the account's OUs innermost first)."""
         if self.account:
             return len(ous) + 1
-        return len(ous) - list(ous).index(self.ou) if self.ou in ous else 0
+        if self.ou is None or self.ou not in ous:
+            return 0
+        return len(ous) - list(ous).index(self.ou)
 
 
 class TagOverride(_Strict):

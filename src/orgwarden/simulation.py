@@ -22,6 +22,7 @@ from typing import Any
 import boto3
 
 from orgwarden.aws.evidence_store import EvidenceStore
+from orgwarden.model.evidence import EvidenceRecord
 
 MANAGEMENT_ACCOUNT = "123456789012"  # moto's default account plays the management account
 HOME_REGION = "us-east-1"
@@ -40,6 +41,11 @@ MEMBER_ROLE_NAMES = ("OrgwardenRead", "OrgwardenRemediation", "OrgwardenFindingW
 def moto_endpoint() -> Iterator[str]:
     """Run moto's server on a free loopback port and point boto3 at it for the duration."""
     from moto.server import ThreadedMotoServer  # noqa: PLC0415 - a dev dependency, loaded on use
+
+    from orgwarden import moto_additions, securityhub_fake  # noqa: PLC0415 - imports moto
+
+    moto_additions.install()
+    securityhub_fake.install()
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per API call
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -156,6 +162,20 @@ class SimulatedOrganization:
         dynamodb = self.session(self.tooling.account_id).client("dynamodb")
         return EvidenceStore(dynamodb, EVIDENCE_TABLE)
 
+    def evidence_records(self) -> list[EvidenceRecord]:
+        """Every evidence record in the table, in no particular order (the report sorts)."""
+        dynamodb = self.session(self.tooling.account_id).client("dynamodb")
+        pages = dynamodb.get_paginator("scan").paginate(
+            TableName=EVIDENCE_TABLE,
+            ProjectionExpression="#r",
+            ExpressionAttributeNames={"#r": "record"},
+        )
+        return [
+            EvidenceRecord.model_validate_json(item["record"]["S"])
+            for page in pages
+            for item in page["Items"]
+        ]
+
     def deliver(self, event: dict[str, Any]) -> None:
         """Put a member's event on the governance bus, where the template's rules route it."""
         events = self.session(self.tooling.account_id).client("events")
@@ -206,12 +226,16 @@ def _restore_account(body: str) -> str:
     """Put back the envelope's `account`, which moto's EventBridge drops on delivery to SQS.
 
     Real EventBridge keeps it, and a forwarded event keeps the member's account: that is the
-    CloudTrail detail's `recipientAccountId`. Bodies that are not such events pass unchanged.
+    CloudTrail detail's `recipientAccountId` (a GuardDuty finding's `accountId`). Bodies that
+    are not such events pass unchanged.
     """
     try:
         event = json.loads(body)
         if "account" not in event:
-            event = {"account": event["detail"]["recipientAccountId"], **event}
+            detail = event["detail"]
+            # CloudTrail names the member in recipientAccountId, a GuardDuty finding in accountId.
+            account = detail.get("recipientAccountId") or detail["accountId"]
+            event = {"account": account, **event}
             return json.dumps(event)
     except (ValueError, KeyError, TypeError):
         pass

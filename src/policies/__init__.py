@@ -6,6 +6,27 @@ imports of the rules themselves, and so that a rule is added in exactly one visi
 
 from policies.catalogue import Catalogue, Rule, load_catalogue
 
-RULE_MODULES = ("s3_bucket_public_access",)
+RULE_MODULES = (
+    "s3_bucket_public_access",
+    "ec2_instance_imdsv2_required",
+    "ec2_metadata_defaults_imdsv2",
+    "ec2_instance_required_tags",
+    "ebs_volume_required_tags",
+    "s3_bucket_required_tags",
+    "rds_instance_required_tags",
+    "lambda_function_required_tags",
+    "dynamodb_table_required_tags",
+    "root_user_activity",
+    "root_access_keys_absent",
+    "root_mfa_enabled",
+    "cloudtrail_logging_enabled",
+    "guardduty_detector_enabled",
+    "config_recorder_enabled",
+    "securityhub_enabled",
+    "guardduty_ec2_compromise",
+    "guardduty_iam_credential_misuse",
+    "guardduty_s3_threat",
+    "guardduty_finding_recorded",
+)
 
 __all__ = ["RULE_MODULES", "Catalogue", "Rule", "load_catalogue"]

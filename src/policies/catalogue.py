@@ -79,6 +79,8 @@ class Catalogue:
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules: dict[str, Rule] = {}
         self._cloudtrail: dict[tuple[str, str], list[Route]] = defaultdict(list)
+        # Calls for which some rule treats "no resource of my kind" as a malformed event.
+        self._expects_resource: set[tuple[str, str]] = set()
         self._config: dict[str, list[tuple[Rule, ConfigItem]]] = defaultdict(list)
         self._guardduty: list[tuple[Rule, GuardDutyFinding, ParsedResult]] = []
         self._root: list[Rule] = []
@@ -90,6 +92,8 @@ class Catalogue:
                 if isinstance(trigger, CloudTrail):
                     route = Route(rule=rule, ids=jmespath.compile(trigger.ids))
                     self._cloudtrail[(trigger.event_source, trigger.event_name)].append(route)
+                    if not trigger.other_resources:
+                        self._expects_resource.add((trigger.event_source, trigger.event_name))
                 elif isinstance(trigger, ConfigItem):
                     self._config[trigger.config_type].append((rule, trigger))
                 elif isinstance(trigger, GuardDutyFinding):
@@ -99,6 +103,10 @@ class Catalogue:
 
     def routes(self, event_source: str, event_name: str) -> list[Route]:
         return self._cloudtrail.get((event_source, event_name), [])
+
+    def expects_resource(self, event_source: str, event_name: str) -> bool:
+        """True when an event of this call that names no resource for its rules is malformed."""
+        return (event_source, event_name) in self._expects_resource
 
     def matches(self, event: Event, raw_detail: Mapping[str, Any]) -> list[Match]:
         """Every (rule, resource) the event asks to evaluate; empty when no rule listens.

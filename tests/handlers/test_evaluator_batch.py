@@ -1,9 +1,13 @@
 """The handler with a mixed SQS batch: a broken event fails alone; its siblings are processed."""
 
+import dataclasses
 import json
+from typing import Any
 
 import pytest
 
+from orgwarden.aws.member import Change, MemberContext
+from orgwarden.aws.remediations import REMEDIATIONS
 from orgwarden.demo import make_drift, public_read_policy
 from orgwarden.simulation import SimulatedOrganization
 from tests.conftest import Configure
@@ -75,3 +79,45 @@ def test_failed_messages_stay_on_the_queue_for_redrive(sim: SimulatedOrganizatio
     )
     redelivered = {m["MessageId"] for m in sim.receive()}
     assert message["MessageId"] in redelivered
+
+
+def test_a_fix_that_never_holds_is_retried_and_ends_in_the_dead_letter_queue(
+    sim: SimulatedOrganization, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fix = REMEDIATIONS["s3_block_bucket_public_access"]
+
+    def no_effect(ctx: MemberContext, state: Any) -> Change:
+        return Change(before=None, after={"pretended": True})  # the change never lands
+
+    monkeypatch.setitem(REMEDIATIONS, fix.name, dataclasses.replace(fix, apply=no_effect))
+    member = sim.accounts["sandbox-dev"].account_id
+    bucket = f"never-fixed-{member}"
+    sim.deliver(make_drift(sim, "sandbox-dev", bucket, public_read_policy(bucket)))
+    sqs = sim.session(sim.tooling.account_id).client("sqs")
+    (message,) = sim.receive()
+    max_receives = json.loads(
+        sqs.get_queue_attributes(QueueUrl=sim.queue_url, AttributeNames=["RedrivePolicy"])[
+            "Attributes"
+        ]["RedrivePolicy"]
+    )["maxReceiveCount"]
+
+    attempts = 0
+    while message is not None:
+        attempts += 1
+        answer = sim.invoke_evaluator([message])
+        assert answer["batchItemFailures"] == [{"itemIdentifier": message["MessageId"]}]
+        sqs.change_message_visibility(
+            QueueUrl=sim.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+        )
+        message = next((m for m in sim.receive() if m["MessageId"] == message["MessageId"]), None)
+
+    assert attempts == max_receives  # every delivery tried the fix again
+    parked = [
+        m
+        for m in sim.receive(sim.dlq_url)
+        if json.loads(m["Body"])["detail"]["requestParameters"]["bucketName"] == bucket
+    ]
+    assert len(parked) == 1  # visible in the DLQ (whose depth alarms), not lost
+    finding = sim.findings(member)[f"orgwarden/s3_bucket_public_access/{member}/us-east-1/{bucket}"]
+    assert finding["Compliance"]["Status"] == "FAILED"
+    assert "not-verified" in finding["ProductFields"]["orgwarden/governance/RemediationOutcome"]

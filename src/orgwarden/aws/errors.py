@@ -1,5 +1,8 @@
 """AWS errors translated into what they mean for a verdict."""
 
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+
 from botocore.exceptions import ClientError
 
 ACCESS_DENIED_CODES = frozenset(
@@ -33,3 +36,37 @@ def error_code(error: ClientError) -> str:
 
 def is_access_denied(error: ClientError) -> bool:
     return error_code(error) in ACCESS_DENIED_CODES
+
+
+@contextmanager
+def translated(operation: str, principal: str, gone: Collection[str] = ()) -> Iterator[None]:
+    """AWS calls whose errors mean: denied (NOT_AVAILABLE) or, for `gone` codes, not there."""
+    try:
+        yield
+    except ClientError as error:
+        code = error_code(error)
+        if code in gone:
+            raise ResourceGone(f"{operation}: {code}") from error
+        if is_access_denied(error):
+            raise AccessDenied(operation, principal, str(error)) from error
+        raise
+
+
+def call[T](
+    operation: str,
+    principal: str,
+    request: Callable[[], T],
+    *,
+    absent: Collection[str] = (),
+    gone: Collection[str] = (),
+) -> T | None:
+    """Run one API request. Error codes in `absent` mean "not configured" and yield None; codes
+    in `gone` mean the resource does not exist (ResourceGone); access errors become
+    AccessDenied; anything else propagates."""
+    try:
+        with translated(operation, principal, gone):
+            return request()
+    except ClientError as error:
+        if error_code(error) in absent:
+            return None
+        raise

@@ -66,4 +66,8 @@ class Remediation:
     # Disruptive fixes (stopping an instance, swapping its security groups) are called out in
     # the documentation and never shipped in enforce mode.
     disruptive: bool = False
+    # The post-condition on the state read after the fix, for fixes that contain a violation
+    # rather than cure it (tagging the creator does not add the missing tags). None: the rule
+    # itself must pass after the fix.
+    holds: Callable[[Any], bool] | None = None
     extra: dict[str, Any] = field(default_factory=dict)

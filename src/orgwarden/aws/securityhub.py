@@ -1,8 +1,16 @@
-"""Importing ASFF findings into a member account's Security Hub."""
+"""Importing ASFF findings into a member account's Security Hub, and moving their workflow.
+
+Imports carry the verdict (Compliance, RecordState, UpdatedAt); `Workflow` and `Note` of an
+existing finding change only through BatchUpdateFindings (Security Hub ignores them on import).
+"""
 
 import json
 from collections.abc import Iterator, Sequence
 from typing import Any
+
+from botocore.exceptions import ClientError
+
+from orgwarden.aws.errors import error_code
 
 MAX_FINDINGS_PER_CALL = 100
 MAX_BYTES_PER_CALL = 6 * 1024 * 1024
@@ -19,18 +27,88 @@ class FindingImportFailed(Exception):
         self.failed = failed
 
 
+# Failures worth one more try in the same invocation; anything else is raised at once.
+RETRYABLE_FAILURES = frozenset(
+    {"ThrottlingException", "InternalException", "LimitExceededException"}
+)
+HUMAN_WORKFLOW = "SUPPRESSED"  # a person's waiver: orgwarden never overrides it
+
+
+class WorkflowUpdateFailed(Exception):
+    """Security Hub did not apply a workflow change; the message is retried."""
+
+
+class SecurityHubNotEnabled(Exception):
+    """The member account and region have no Security Hub: no finding can be imported there.
+
+    Retrying cannot help until the hub is enabled again (the securityhub_enabled rule does so
+    in enforce mode); the verdict is kept in the evidence store meanwhile.
+    """
+
+
 def import_findings(securityhub: Any, findings: Sequence[dict[str, Any]]) -> int:
-    """Import in calls of at most 100 findings and 6 MB; returns how many calls were made."""
+    """Import in calls of at most 100 findings and 6 MB; returns how many calls were made.
+
+    Findings refused for a transient reason are sent once more; any still refused are raised
+    (the event is retried through the queue), never dropped.
+    """
     failed: list[dict[str, Any]] = []
     calls = 0
+    by_id = {f["Id"]: f for f in findings}
     for batch in _batches(findings):
+        try:
+            answer = securityhub.batch_import_findings(Findings=batch)
+        except ClientError as error:
+            # Security Hub's answer for an account that is not subscribed (hub disabled).
+            if error_code(error) == "InvalidAccessException":
+                raise SecurityHubNotEnabled(str(error)) from error
+            raise
+        calls += 1
+        failed.extend(answer.get("FailedFindings", []) if answer.get("FailedCount", 0) else [])
+    retry = [by_id[f["Id"]] for f in failed if f.get("ErrorCode") in RETRYABLE_FAILURES]
+    failed = [f for f in failed if f.get("ErrorCode") not in RETRYABLE_FAILURES]
+    for batch in _batches(retry):
         answer = securityhub.batch_import_findings(Findings=batch)
         calls += 1
-        if answer.get("FailedCount", 0):
-            failed.extend(answer.get("FailedFindings", []))
+        failed.extend(answer.get("FailedFindings", []) if answer.get("FailedCount", 0) else [])
     if failed:
         raise FindingImportFailed(failed)
     return calls
+
+
+def workflow_status(securityhub: Any, finding_id: str, product_arn: str) -> str | None:
+    """The finding's workflow status in Security Hub, or None when it does not exist."""
+    answer = securityhub.get_findings(
+        Filters={
+            "Id": [{"Value": finding_id, "Comparison": "EQUALS"}],
+            "ProductArn": [{"Value": product_arn, "Comparison": "EQUALS"}],
+        },
+        MaxResults=1,
+    )
+    for finding in answer.get("Findings", []):
+        if finding.get("Id") == finding_id:
+            status: str | None = finding.get("Workflow", {}).get("Status")
+            return status
+    return None
+
+
+def set_workflow(
+    securityhub: Any, finding_id: str, product_arn: str, status: str, note: str
+) -> None:
+    """Move a finding's workflow (NOTIFIED, RESOLVED) with a note saying why."""
+    try:
+        answer = securityhub.batch_update_findings(
+            FindingIdentifiers=[{"Id": finding_id, "ProductArn": product_arn}],
+            Workflow={"Status": status},
+            Note={"Text": note[:512], "UpdatedBy": "orgwarden"},
+        )
+    except ClientError as error:
+        raise WorkflowUpdateFailed(f"{finding_id}: {error_code(error)} {error}") from error
+    if answer.get("UnprocessedFindings"):
+        problem = answer["UnprocessedFindings"][0]
+        raise WorkflowUpdateFailed(
+            f"{finding_id}: {problem.get('ErrorCode')} {problem.get('ErrorMessage')}"
+        )
 
 
 def _batches(findings: Sequence[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:

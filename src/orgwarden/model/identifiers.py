@@ -43,6 +43,32 @@ RESOURCE_ID_PATTERNS: dict[str, re.Pattern[str]] = {
 }
 
 
+# Types whose events may name them by ARN (tagging calls): the ARN's service and the prefix of
+# its resource part; what follows the prefix is the name the APIs and findings use.
+_ARN_NAMED = {
+    "AwsRdsDbInstance": ("rds", "db:"),
+    "AwsLambdaFunction": ("lambda", "function:"),
+    "AwsDynamoDbTable": ("dynamodb", "table/"),
+}
+
+
+def name_from_arn(resource_type: str, value: str, *, account_id: str, region: str) -> str:
+    """The resource name in `value` when it is an ARN of `resource_type` in this account and
+    region; `value` itself when it is not an ARN. A foreign or mistyped ARN is refused."""
+    if not value.startswith("arn:") or resource_type not in _ARN_NAMED:
+        return value
+    service, prefix = _ARN_NAMED[resource_type]
+    parts = value.split(":", 5)
+    if len(parts) != 6 or not re.match(PARTITION_PATTERN, parts[1]):
+        raise ValueError(f"{value[:120]!r} is not an ARN")
+    _, _, arn_service, arn_region, arn_account, resource = parts
+    if arn_service != service or not resource.startswith(prefix):
+        raise ValueError(f"{value[:120]!r} is not an ARN of a {resource_type}")
+    if (arn_account, arn_region) != (account_id, region):
+        raise ValueError(f"{value[:120]!r} is not in account {account_id} and region {region}")
+    return resource.removeprefix(prefix)
+
+
 def resource_id_problem(resource_type: str, resource_id: str) -> str | None:
     """Why `resource_id` is not a valid identifier for `resource_type`, or None when it is."""
     if resource_type == "AwsS3Bucket":

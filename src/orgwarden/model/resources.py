@@ -8,6 +8,7 @@ from orgwarden.model.identifiers import (
     AccountId,
     Partition,
     Region,
+    name_from_arn,
     resource_arn,
     resource_id_problem,
 )
@@ -25,6 +26,20 @@ class ResourceRef(BaseModel):
     account_id: AccountId
     region: Region
     partition: Partition = "aws"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_from_arn(cls, data: Any) -> Any:
+        # Tagging calls name RDS instances, functions and tables by ARN: keep the name.
+        if isinstance(data, dict) and isinstance(data.get("resource_id"), str):
+            name = name_from_arn(
+                str(data.get("resource_type")),
+                data["resource_id"],
+                account_id=str(data.get("account_id")),
+                region=str(data.get("region")),
+            )
+            data = {**data, "resource_id": name}
+        return data
 
     @model_validator(mode="after")
     def _id_format(self) -> "ResourceRef":

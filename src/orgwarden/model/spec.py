@@ -54,6 +54,9 @@ class CloudTrail(BaseModel):
     service: str
     event_name: str
     ids: str
+    # The call also acts on kinds of resources no rule judges (CreateTags on a snapshot): an
+    # event for which `ids` yields nothing is then ignored, not rejected as malformed.
+    other_resources: bool = False
 
     @property
     def source(self) -> str:
@@ -135,6 +138,9 @@ class RuleSpec(BaseModel):
     triggers: tuple[Trigger, ...]
     controls: Mapping[str, tuple[str, ...]]
     remediation: str | None = None  # a verb, e.g. s3_block_bucket_public_access
+    # Further fixes a verdict may call for instead of `remediation` (`Verdict.remediation`),
+    # e.g. stopping an instance once its grace period is over.
+    escalations: tuple[str, ...] = ()
     recommendation: str = Field(max_length=512)
     recommendation_url: str | None = None
     default_mode: Mode = Mode.DETECT
@@ -167,3 +173,8 @@ class Verdict(BaseModel):
     facts: Mapping[str, Any] = Field(default_factory=dict)
     # Set when the severity comes from the evidence (a GuardDuty finding's own severity).
     severity: Severity | None = None
+    # One of the rule's `escalations` when the state calls for it instead of its `remediation`.
+    remediation: str | None = None
+    # False when the rule's fix cannot apply to this state (a deleted trail cannot be started):
+    # the verdict stays FAILED with the recommendation, and nothing is attempted.
+    remediable: bool = True

@@ -1,0 +1,290 @@
+"""Reads and fixes for the tampering rules: CloudTrail trails, GuardDuty detectors, the Config
+recorder and Security Hub, in one member account and region."""
+
+from typing import Any
+
+from orgwarden.aws.errors import call
+from orgwarden.aws.member import Change, MemberContext, Reader, Remediation
+from orgwarden.model.events import CloudTrailDetail
+from orgwarden.model.guards import (
+    Detector,
+    DetectorState,
+    HubState,
+    Recorder,
+    RecorderState,
+    Trail,
+    TrailCoverage,
+)
+
+TRAIL_NOT_FOUND = ("TrailNotFoundException",)
+# Security Hub answers a disabled (never subscribed) account with this code.
+HUB_NOT_ENABLED = ("InvalidAccessException",)
+
+
+# ---------------------------------------------------------------- CloudTrail
+
+
+def read_trails(ctx: MemberContext) -> TrailCoverage:
+    cloudtrail = ctx.client("cloudtrail")
+    principal = ctx.principal
+    answer = call(
+        "cloudtrail:DescribeTrails",
+        principal,
+        lambda: cloudtrail.describe_trails(includeShadowTrails=True),
+    )
+    trails = []
+    for found in (answer or {}).get("trailList", []):
+        arn = found["TrailARN"]
+        # A shadow trail's status is read by ARN from any region; a trail deleted in between
+        # simply is not there.
+        status = call(
+            "cloudtrail:GetTrailStatus",
+            principal,
+            lambda arn=arn: cloudtrail.get_trail_status(Name=arn),
+            absent=TRAIL_NOT_FOUND,
+        )
+        if status is None:
+            continue
+        trails.append(
+            Trail(
+                name=found["Name"],
+                arn=arn,
+                home_region=found["HomeRegion"],
+                multi_region=bool(found.get("IsMultiRegionTrail")),
+                organization_trail=bool(found.get("IsOrganizationTrail")),
+                logging=bool(status.get("IsLogging")),
+            )
+        )
+    event_name = event_trail = None
+    if isinstance(ctx.payload, CloudTrailDetail) and ctx.payload.event_source == (
+        "cloudtrail.amazonaws.com"
+    ):
+        event_name = ctx.payload.event_name
+        named = (ctx.payload.request_parameters or {}).get("name")
+        event_trail = named if isinstance(named, str) else None
+    return TrailCoverage(
+        ref=ctx.ref, trails=tuple(trails), event_name=event_name, event_trail=event_trail
+    )
+
+
+def _startable(state: TrailCoverage) -> list[Trail]:
+    return [
+        t
+        for t in state.trails
+        if t.multi_region and not t.logging and t.owner_account == state.ref.account_id
+    ]
+
+
+def _plan_start_logging(state: TrailCoverage) -> dict[str, Any]:
+    return {
+        "api": "cloudtrail:StartLogging",
+        "trails": [{"Name": t.arn, "region": t.home_region} for t in _startable(state)],
+    }
+
+
+def _apply_start_logging(ctx: MemberContext, state: TrailCoverage) -> Change:
+    started = {}
+    for trail in _startable(state):
+        # StartLogging must be called in the trail's home region.
+        cloudtrail = ctx.client("cloudtrail", region=trail.home_region)
+        call(
+            "cloudtrail:StartLogging",
+            ctx.principal,
+            lambda c=cloudtrail, arn=trail.arn: c.start_logging(Name=arn),
+        )
+        started[trail.arn] = {"IsLogging": True}
+    return Change(
+        before={arn: {"IsLogging": False} for arn in started},
+        after=started,
+    )
+
+
+# ---------------------------------------------------------------- GuardDuty detector
+
+
+def read_detectors(ctx: MemberContext) -> DetectorState:
+    guardduty = ctx.client("guardduty")
+    principal = ctx.principal
+
+    def list_ids() -> list[str]:
+        pages = guardduty.get_paginator("list_detectors").paginate()
+        return [d for page in pages for d in page["DetectorIds"]]
+
+    detectors = []
+    for detector_id in call("guardduty:ListDetectors", principal, list_ids) or []:
+        found = call(
+            "guardduty:GetDetector",
+            principal,
+            lambda d=detector_id: guardduty.get_detector(DetectorId=d),
+            absent=("BadRequestException",),  # deleted in between
+        )
+        if found is not None:
+            detectors.append(
+                Detector(detector_id=detector_id, enabled=found.get("Status") == "ENABLED")
+            )
+    return DetectorState(ref=ctx.ref, detectors=tuple(detectors))
+
+
+def _plan_enable_detector(state: DetectorState) -> dict[str, Any]:
+    if state.detectors:
+        return {
+            "api": "guardduty:UpdateDetector",
+            "DetectorIds": [d.detector_id for d in state.detectors if not d.enabled],
+            "Enable": True,
+        }
+    return {"api": "guardduty:CreateDetector", "Enable": True}
+
+
+def _apply_enable_detector(ctx: MemberContext, state: DetectorState) -> Change:
+    guardduty = ctx.client("guardduty")
+    before = {d.detector_id: {"Enable": d.enabled} for d in state.detectors}
+    if not state.detectors:
+        created = call(
+            "guardduty:CreateDetector",
+            ctx.principal,
+            lambda: guardduty.create_detector(Enable=True),
+        )
+        return Change(before=None, after={(created or {}).get("DetectorId", ""): {"Enable": True}})
+    after = {}
+    for detector in state.detectors:
+        if not detector.enabled:
+            call(
+                "guardduty:UpdateDetector",
+                ctx.principal,
+                lambda d=detector.detector_id: guardduty.update_detector(DetectorId=d, Enable=True),
+            )
+        after[detector.detector_id] = {"Enable": True}
+    return Change(before=before, after=after)
+
+
+# ---------------------------------------------------------------- Config recorder
+
+
+def read_recorders(ctx: MemberContext) -> RecorderState:
+    config = ctx.client("config")
+    recorders = call(
+        "config:DescribeConfigurationRecorders",
+        ctx.principal,
+        config.describe_configuration_recorders,
+    )
+    statuses = call(
+        "config:DescribeConfigurationRecorderStatus",
+        ctx.principal,
+        config.describe_configuration_recorder_status,
+    )
+    by_name = {s["name"]: s for s in (statuses or {}).get("ConfigurationRecordersStatus", [])}
+    found = []
+    for recorder in (recorders or {}).get("ConfigurationRecorders", []):
+        status = by_name.get(recorder["name"], {})
+        found.append(
+            Recorder(
+                name=recorder["name"],
+                recording=bool(status.get("recording")),
+                last_status=status.get("lastStatus"),
+            )
+        )
+    return RecorderState(ref=ctx.ref, recorders=tuple(found))
+
+
+def _stopped(state: RecorderState) -> list[str]:
+    return [r.name for r in state.recorders if not r.recording]
+
+
+def _plan_start_recorder(state: RecorderState) -> dict[str, Any]:
+    return {"api": "config:StartConfigurationRecorder", "recorders": _stopped(state)}
+
+
+def _apply_start_recorder(ctx: MemberContext, state: RecorderState) -> Change:
+    config = ctx.client("config")
+    names = _stopped(state)
+    for name in names:
+        call(
+            "config:StartConfigurationRecorder",
+            ctx.principal,
+            lambda n=name: config.start_configuration_recorder(ConfigurationRecorderName=n),
+        )
+    return Change(
+        before={n: {"recording": False} for n in names},
+        after={n: {"recording": True} for n in names},
+    )
+
+
+# ---------------------------------------------------------------- Security Hub
+
+
+def read_hub(ctx: MemberContext) -> HubState:
+    securityhub = ctx.client("securityhub")
+    hub = call(
+        "securityhub:DescribeHub", ctx.principal, securityhub.describe_hub, absent=HUB_NOT_ENABLED
+    )
+    if hub is None:
+        return HubState(ref=ctx.ref, enabled=False)
+    return HubState(ref=ctx.ref, enabled=True, hub_arn=hub.get("HubArn"))
+
+
+def _plan_enable_hub(state: HubState) -> dict[str, Any]:
+    # Standards are not chosen here: central configuration (the delegated administrator)
+    # applies the organization's standards to a re-enabled hub.
+    return {"api": "securityhub:EnableSecurityHub", "EnableDefaultStandards": False}
+
+
+def _apply_enable_hub(ctx: MemberContext, state: HubState) -> Change:
+    securityhub = ctx.client("securityhub")
+    call(
+        "securityhub:EnableSecurityHub",
+        ctx.principal,
+        lambda: securityhub.enable_security_hub(EnableDefaultStandards=False),
+        absent=("ResourceConflictException",),  # already enabled: nothing to do
+    )
+    return Change(before={"enabled": False}, after={"enabled": True})
+
+
+READERS = (
+    Reader(
+        name="cloudtrail_trails",
+        permissions=("cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus"),
+        read=read_trails,
+    ),
+    Reader(
+        name="guardduty_detectors",
+        permissions=("guardduty:ListDetectors", "guardduty:GetDetector"),
+        read=read_detectors,
+    ),
+    Reader(
+        name="config_recorders",
+        permissions=(
+            "config:DescribeConfigurationRecorders",
+            "config:DescribeConfigurationRecorderStatus",
+        ),
+        read=read_recorders,
+    ),
+    Reader(name="securityhub_hub", permissions=("securityhub:DescribeHub",), read=read_hub),
+)
+REMEDIATIONS = (
+    # Start the account's own stopped multi-region trails, each in its home region.
+    Remediation(
+        name="cloudtrail_start_logging",
+        permissions=("cloudtrail:StartLogging",),
+        plan=_plan_start_logging,
+        apply=_apply_start_logging,
+    ),
+    # Enable the suspended detector, or create an enabled one when there is none.
+    Remediation(
+        name="guardduty_enable_detector",
+        permissions=("guardduty:CreateDetector", "guardduty:UpdateDetector"),
+        plan=_plan_enable_detector,
+        apply=_apply_enable_detector,
+    ),
+    Remediation(
+        name="config_start_recorder",
+        permissions=("config:StartConfigurationRecorder",),
+        plan=_plan_start_recorder,
+        apply=_apply_start_recorder,
+    ),
+    Remediation(
+        name="securityhub_enable_hub",
+        permissions=("securityhub:EnableSecurityHub",),
+        plan=_plan_enable_hub,
+        apply=_apply_enable_hub,
+    ),
+)

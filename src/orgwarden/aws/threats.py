@@ -1,0 +1,337 @@
+"""Reads and fixes for the GuardDuty threat rules. The finding itself comes with the event
+(`ctx.payload`); what is read is the containment state of the resource it names, so a repeated
+finding sees what was already done."""
+
+import re
+from typing import Any
+
+from orgwarden.aws import s3
+from orgwarden.aws.errors import ResourceGone, call
+from orgwarden.aws.member import Change, MemberContext, Reader, Remediation
+from orgwarden.model.events import GuardDutyDetail
+from orgwarden.model.threats import (
+    AccessKeyContainment,
+    BucketContainment,
+    GuardDutyFindingFacts,
+    InstanceContainment,
+    NetworkInterface,
+    RecordedFinding,
+)
+
+QUARANTINE_TAG = "orgwarden:quarantine"  # value: the GuardDuty finding id
+SNAPSHOT_FINDING_TAG = "orgwarden:guardduty-finding"
+INSTANCE_GONE = ("InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed")
+# GuardDuty finding ids are hex strings; they become tag values, so their form is checked.
+FINDING_ID = re.compile(r"^[A-Za-z0-9._:-]{1,256}$")
+# IAM user names: letters, digits and + = , . @ _ - (IAM's documented character set).
+IAM_USER_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+
+
+def finding_facts(ctx: MemberContext) -> GuardDutyFindingFacts:
+    detail = ctx.payload
+    if not isinstance(detail, GuardDutyDetail):
+        raise TypeError(f"GuardDuty readers read a GuardDuty finding, not {type(detail).__name__}")
+    if not FINDING_ID.match(detail.id):
+        raise ValueError(f"GuardDuty finding id {detail.id[:80]!r} is not of a known form")
+    return GuardDutyFindingFacts.of(detail)
+
+
+# ---------------------------------------------------------------- EC2 quarantine
+
+
+def read_instance(ctx: MemberContext) -> InstanceContainment:
+    finding = finding_facts(ctx)
+    ec2 = ctx.client("ec2")
+    instance_id = ctx.ref.resource_id
+    answer = call(
+        "ec2:DescribeInstances",
+        ctx.principal,
+        lambda: ec2.describe_instances(InstanceIds=[instance_id]),
+        gone=INSTANCE_GONE,
+    )
+    instances = [i for r in (answer or {}).get("Reservations", []) for i in r["Instances"]]
+    if not instances:
+        raise ResourceGone(f"instance {instance_id} not found")
+    instance = instances[0]
+    vpc_id = instance.get("VpcId")
+    group_name = ctx.policy.remediation.quarantine_security_group_name
+    group = _quarantine_group(ctx, ec2, vpc_id, group_name) if vpc_id else None
+    tags = {t["Key"]: t["Value"] for t in instance.get("Tags", [])}
+    return InstanceContainment(
+        ref=ctx.ref,
+        finding=finding,
+        state=instance.get("State", {}).get("Name", "unknown"),
+        vpc_id=vpc_id,
+        interfaces=tuple(
+            NetworkInterface(
+                interface_id=eni["NetworkInterfaceId"],
+                group_ids=tuple(sorted(g["GroupId"] for g in eni.get("Groups", []))),
+            )
+            for eni in instance.get("NetworkInterfaces", [])
+        ),
+        volume_ids=tuple(
+            m["Ebs"]["VolumeId"] for m in instance.get("BlockDeviceMappings", []) if "Ebs" in m
+        ),
+        quarantine_group_name=group_name,
+        quarantine_group_id=group["GroupId"] if group and not _has_rules(group) else None,
+        quarantine_tag=tags.get(QUARANTINE_TAG),
+    )
+
+
+def _quarantine_group(
+    ctx: MemberContext, ec2: Any, vpc_id: str, name: str
+) -> dict[str, Any] | None:
+    answer = call(
+        "ec2:DescribeSecurityGroups",
+        ctx.principal,
+        lambda: ec2.describe_security_groups(
+            Filters=[
+                {"Name": "vpc-id", "Values": [vpc_id]},
+                {"Name": "group-name", "Values": [name]},
+            ]
+        ),
+    )
+    groups: list[dict[str, Any]] = (answer or {}).get("SecurityGroups", [])
+    return groups[0] if groups else None
+
+
+def _has_rules(group: dict[str, Any]) -> bool:
+    """A quarantine group that allows any traffic does not quarantine."""
+    return bool(group.get("IpPermissions") or group.get("IpPermissionsEgress"))
+
+
+def _plan_quarantine(state: InstanceContainment) -> dict[str, Any]:
+    return {
+        "api": "ec2:ModifyNetworkInterfaceAttribute, ec2:CreateSnapshot, ec2:CreateTags",
+        "instance": state.ref.resource_id,
+        "quarantine_group": state.quarantine_group_id
+        or f"{state.quarantine_group_name} (in {state.vpc_id}, without rules)",
+        "network_interfaces": [i.interface_id for i in state.interfaces],
+        "snapshot_volumes": list(state.volume_ids),
+        "tag": {QUARANTINE_TAG: state.finding.finding_id},
+    }
+
+
+def _apply_quarantine(ctx: MemberContext, state: InstanceContainment) -> Change:
+    """Isolate first (the intruder is still acting), then keep the evidence, then tag."""
+    ec2 = ctx.client("ec2")
+    if state.vpc_id is None:  # pragma: no cover - the rule never asks for this fix then
+        raise ValueError("an instance outside a VPC cannot be quarantined by security group")
+    group_id = _ensure_quarantine_group(ctx, ec2, state.vpc_id, state.quarantine_group_name)
+    for interface in state.interfaces:
+        if interface.group_ids != (group_id,):
+            call(
+                "ec2:ModifyNetworkInterfaceAttribute",
+                ctx.principal,
+                lambda i=interface.interface_id: ec2.modify_network_interface_attribute(
+                    NetworkInterfaceId=i, Groups=[group_id]
+                ),
+            )
+    snapshots = _snapshot_volumes(ctx, ec2, state)
+    finding_id = state.finding.finding_id
+    call(
+        "ec2:CreateTags",
+        ctx.principal,
+        lambda: ec2.create_tags(
+            Resources=[state.ref.resource_id], Tags=[{"Key": QUARANTINE_TAG, "Value": finding_id}]
+        ),
+    )
+    return Change(
+        before={
+            "security_groups": {i.interface_id: list(i.group_ids) for i in state.interfaces},
+            "tag": state.quarantine_tag,
+        },
+        after={
+            "security_groups": {i.interface_id: [group_id] for i in state.interfaces},
+            "snapshots": snapshots,
+            "tag": {QUARANTINE_TAG: finding_id},
+        },
+    )
+
+
+def _ensure_quarantine_group(ctx: MemberContext, ec2: Any, vpc_id: str, name: str) -> str:
+    group = _quarantine_group(ctx, ec2, vpc_id, name)
+    if group is None:
+        created = call(
+            "ec2:CreateSecurityGroup",
+            ctx.principal,
+            lambda: ec2.create_security_group(
+                GroupName=name,
+                Description="orgwarden quarantine: no inbound or outbound traffic",
+                VpcId=vpc_id,
+            ),
+            # Another evaluation created it a moment ago: use that one.
+            absent=("InvalidGroup.Duplicate",),
+        )
+        group = _quarantine_group(ctx, ec2, vpc_id, name) if created is None else None
+        if group is None:
+            # A new group allows all egress by default; a quarantine allows nothing.
+            group = {
+                "GroupId": (created or {})["GroupId"],
+                "IpPermissions": [],
+                "IpPermissionsEgress": [
+                    {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+                ],
+            }
+    group_id: str = group["GroupId"]
+    if group.get("IpPermissions"):
+        call(
+            "ec2:RevokeSecurityGroupIngress",
+            ctx.principal,
+            lambda: ec2.revoke_security_group_ingress(
+                GroupId=group_id, IpPermissions=group["IpPermissions"]
+            ),
+        )
+    if group.get("IpPermissionsEgress"):
+        call(
+            "ec2:RevokeSecurityGroupEgress",
+            ctx.principal,
+            lambda: ec2.revoke_security_group_egress(
+                GroupId=group_id, IpPermissions=group["IpPermissionsEgress"]
+            ),
+        )
+    return group_id
+
+
+def _snapshot_volumes(ctx: MemberContext, ec2: Any, state: InstanceContainment) -> dict[str, str]:
+    """One snapshot per volume per finding: a retried fix reuses the ones it already made."""
+    finding_id = state.finding.finding_id
+
+    def existing() -> dict[str, str]:
+        pages = ec2.get_paginator("describe_snapshots").paginate(
+            OwnerIds=["self"],
+            Filters=[{"Name": f"tag:{SNAPSHOT_FINDING_TAG}", "Values": [finding_id]}],
+        )
+        return {s["VolumeId"]: s["SnapshotId"] for page in pages for s in page["Snapshots"]}
+
+    snapshots = call("ec2:DescribeSnapshots", ctx.principal, existing) or {}
+    for volume_id in state.volume_ids:
+        if volume_id in snapshots:
+            continue
+        made = call(
+            "ec2:CreateSnapshot",
+            ctx.principal,
+            lambda v=volume_id: ec2.create_snapshot(
+                VolumeId=v,
+                Description=f"orgwarden forensics: {state.ref.resource_id}, GuardDuty {finding_id}",
+                TagSpecifications=[
+                    {
+                        "ResourceType": "snapshot",
+                        "Tags": [
+                            {"Key": SNAPSHOT_FINDING_TAG, "Value": finding_id},
+                            {"Key": "orgwarden:source-instance", "Value": state.ref.resource_id},
+                        ],
+                    }
+                ],
+            ),
+        )
+        snapshots[volume_id] = (made or {})["SnapshotId"]
+    return {v: snapshots[v] for v in state.volume_ids}
+
+
+# ---------------------------------------------------------------- IAM access key
+
+
+def read_access_key(ctx: MemberContext) -> AccessKeyContainment:
+    finding = finding_facts(ctx)
+    detail = ctx.payload
+    details = detail.resource.get("accessKeyDetails") or {}
+    user_type = str(details.get("userType") or "Unknown")
+    user_name = details.get("userName")
+    user_name = user_name if isinstance(user_name, str) else None
+    key_id = ctx.ref.resource_id
+    status = None
+    # Only an IAM user's long-term key (AKIA...) has a status to read and to change.
+    if user_type == "IAMUser" and key_id.startswith("AKIA") and user_name:
+        if not IAM_USER_NAME.match(user_name):
+            raise ValueError(f"IAM user name {user_name[:80]!r} is not of IAM's form")
+        iam = ctx.client("iam", region="us-east-1")
+
+        def keys() -> dict[str, str]:
+            pages = iam.get_paginator("list_access_keys").paginate(UserName=user_name)
+            return {k["AccessKeyId"]: k["Status"] for p in pages for k in p["AccessKeyMetadata"]}
+
+        found = call("iam:ListAccessKeys", ctx.principal, keys, absent=("NoSuchEntity",))
+        status = (found or {}).get(key_id, "Absent")
+    return AccessKeyContainment(
+        ref=ctx.ref, finding=finding, user_type=user_type, user_name=user_name, status=status
+    )
+
+
+def _plan_deactivate_key(state: AccessKeyContainment) -> dict[str, Any]:
+    return {
+        "api": "iam:UpdateAccessKey",
+        "UserName": state.user_name,
+        "AccessKeyId": state.ref.resource_id,
+        "Status": "Inactive",
+    }
+
+
+def _apply_deactivate_key(ctx: MemberContext, state: AccessKeyContainment) -> Change:
+    iam = ctx.client("iam", region="us-east-1")
+    call(
+        "iam:UpdateAccessKey",
+        ctx.principal,
+        lambda: iam.update_access_key(
+            UserName=state.user_name, AccessKeyId=state.ref.resource_id, Status="Inactive"
+        ),
+    )
+    return Change(before={"Status": state.status}, after={"Status": "Inactive"})
+
+
+# ---------------------------------------------------------------- S3 bucket and the rest
+
+
+def read_bucket(ctx: MemberContext) -> BucketContainment:
+    finding = finding_facts(ctx)
+    block = s3.read_bucket_block(ctx.client("s3"), ctx.ref, ctx.principal)
+    return BucketContainment(ref=ctx.ref, bucket_block=block, account_block=None, finding=finding)
+
+
+def read_recorded(ctx: MemberContext) -> RecordedFinding:
+    finding = finding_facts(ctx)
+    resource_type = ctx.payload.resource.get("resourceType")
+    return RecordedFinding(
+        ref=ctx.ref,
+        finding=finding,
+        resource_type=resource_type if isinstance(resource_type, str) else None,
+    )
+
+
+READERS = (
+    Reader(
+        name="guardduty_instance",
+        permissions=("ec2:DescribeInstances", "ec2:DescribeSecurityGroups"),
+        read=read_instance,
+    ),
+    Reader(name="guardduty_access_key", permissions=("iam:ListAccessKeys",), read=read_access_key),
+    Reader(
+        name="guardduty_bucket", permissions=("s3:GetBucketPublicAccessBlock",), read=read_bucket
+    ),
+    Reader(name="guardduty_finding", permissions=(), read=read_recorded),
+)
+REMEDIATIONS = (
+    # Move every interface to a quarantine group with no rules, snapshot the volumes, tag it.
+    Remediation(
+        name="ec2_quarantine_instance",
+        permissions=(
+            "ec2:CreateSecurityGroup",
+            "ec2:CreateSnapshot",
+            "ec2:CreateTags",
+            "ec2:DescribeSecurityGroups",
+            "ec2:DescribeSnapshots",
+            "ec2:ModifyNetworkInterfaceAttribute",
+            "ec2:RevokeSecurityGroupEgress",
+            "ec2:RevokeSecurityGroupIngress",
+        ),
+        plan=_plan_quarantine,
+        apply=_apply_quarantine,
+        disruptive=True,
+    ),
+    Remediation(
+        name="iam_deactivate_access_key",
+        permissions=("iam:UpdateAccessKey",),
+        plan=_plan_deactivate_key,
+        apply=_apply_deactivate_key,
+    ),
+)

@@ -1,0 +1,180 @@
+"""End to end on moto's server: GuardDuty findings (built as GuardDuty delivers them; moto has
+no findings API) go through the template's GuardDutyFindings rule, the queue and the real
+handler. Leaked keys are deactivated and mining instances quarantined (scenario 16); the same
+finding delivered again and again gets one response (scenario 17); an unknown type is recorded."""
+
+from typing import Any
+
+import pytest
+
+from orgwarden.aws.threats import QUARANTINE_TAG, SNAPSHOT_FINDING_TAG
+from orgwarden.incidents import (
+    access_key_resource,
+    guardduty_finding_event,
+    instance_resource,
+    launch_instance,
+)
+from orgwarden.simulation import SimulatedOrganization, deploy_member
+from tests.conftest import Configure
+
+FIELD = "orgwarden/governance/"
+ENFORCE = {"guardduty_ec2_compromise": "enforce", "guardduty_iam_credential_misuse": "enforce"}
+
+
+@pytest.fixture(scope="module")
+def member(organization: SimulatedOrganization) -> str:
+    """One fresh member for the module: moto builds an account's EC2 state on first use."""
+    account_id = "420000000016"
+    deploy_member(organization, account_id)
+    return account_id
+
+
+def run(sim: SimulatedOrganization, *events: dict[str, Any]) -> dict[str, Any]:
+    for event in events:
+        sim.deliver(event)
+    messages: list[dict[str, Any]] = []
+    for _ in range(5):
+        messages += sim.receive()
+        if len(messages) >= len(events):
+            break
+    assert len(messages) == len(events), "the template's rule did not route every finding"
+    return sim.invoke_evaluator(messages)
+
+
+def instance_groups(sim: SimulatedOrganization, member: str, instance_id: str) -> list[str]:
+    ec2 = sim.session(member).client("ec2")
+    instance = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+    return [g["GroupId"] for eni in instance["NetworkInterfaces"] for g in eni["Groups"]]
+
+
+def test_scenario_16_a_leaked_key_is_deactivated_and_the_miner_quarantined(
+    lambda_env: Configure, member: str
+) -> None:
+    sim = lambda_env(ENFORCE)
+    iam = sim.session(member).client("iam")
+    iam.create_user(UserName="ci-deploy")
+    key_id = iam.create_access_key(UserName="ci-deploy")["AccessKey"]["AccessKeyId"]
+    instance_id = launch_instance(sim, member)
+    leaked = guardduty_finding_event(
+        member,
+        "UnauthorizedAccess:IAMUser/MaliciousIPCaller",
+        access_key_resource(key_id, "ci-deploy"),
+        severity=5.0,
+    )
+    mining = guardduty_finding_event(
+        member, "CryptoCurrency:EC2/BitcoinTool.B!DNS", instance_resource(instance_id), severity=8.0
+    )
+    assert run(sim, leaked, mining) == {"batchItemFailures": []}
+
+    (key,) = iam.list_access_keys(UserName="ci-deploy")["AccessKeyMetadata"]
+    assert key["Status"] == "Inactive"
+    ec2 = sim.session(member).client("ec2")
+    (group,) = ec2.describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": ["orgwarden-quarantine"]}]
+    )["SecurityGroups"]
+    assert instance_groups(sim, member, instance_id) == [group["GroupId"]]
+    assert group["IpPermissions"] == group["IpPermissionsEgress"] == []
+    mining_id = mining["detail"]["id"]
+    tags = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [instance_id]}])["Tags"]
+    assert {t["Key"]: t["Value"] for t in tags}[QUARANTINE_TAG] == mining_id
+    snapshots = ec2.describe_snapshots(
+        OwnerIds=["self"], Filters=[{"Name": f"tag:{SNAPSHOT_FINDING_TAG}", "Values": [mining_id]}]
+    )["Snapshots"]
+    assert len(snapshots) == 1
+
+    findings = sim.findings(member)
+    key_finding = findings[
+        f"orgwarden/guardduty_iam_credential_misuse/{member}/us-east-1/"
+        f"guardduty/{leaked['detail']['id']}/{key_id}"
+    ]
+    ec2_finding = findings[
+        f"orgwarden/guardduty_ec2_compromise/{member}/us-east-1/guardduty/{mining_id}/{instance_id}"
+    ]
+    for finding, gd_id, original in (
+        (key_finding, leaked["detail"]["id"], "MEDIUM"),
+        (ec2_finding, mining_id, "HIGH"),
+    ):
+        # Each action is linked to the GuardDuty finding: in the finding and its evidence.
+        assert gd_id in finding["Description"]
+        assert finding["Severity"]["Original"] == original  # GuardDuty's own severity
+        assert finding["Compliance"]["Status"] == "PASSED"
+        assert finding["ProductFields"][FIELD + "DetectedStatus"] == "FAILED"
+        assert finding["ProductFields"][FIELD + "RemediationOutcome"] == "verified"
+        (record,) = sim.evidence().history(finding["Id"])
+        assert record.facts["guardduty_finding_id"] == gd_id
+        assert record.action is not None
+    (record,) = sim.evidence().history(ec2_finding["Id"])
+    assert record.action is not None
+    assert record.action.after is not None
+    assert record.action.after["snapshots"] == {
+        snapshots[0]["VolumeId"]: snapshots[0]["SnapshotId"]
+    }
+
+
+def test_scenario_17_one_finding_updated_three_times_gets_one_response(
+    lambda_env: Configure, member: str
+) -> None:
+    sim = lambda_env(ENFORCE)
+    instance_id = launch_instance(sim, member)
+    before = instance_groups(sim, member, instance_id)
+    first = guardduty_finding_event(
+        member, "Backdoor:EC2/C&CActivity.B!DNS", instance_resource(instance_id), count=1
+    )
+    finding_id = first["detail"]["id"]
+    repeats = [
+        guardduty_finding_event(
+            member,
+            "Backdoor:EC2/C&CActivity.B!DNS",
+            instance_resource(instance_id),
+            finding_id=finding_id,
+            count=count,
+        )
+        for count in (4, 9)
+    ]
+    assert run(sim, first, *repeats) == {"batchItemFailures": []}
+
+    ec2 = sim.session(member).client("ec2")
+    snapshots = ec2.describe_snapshots(
+        OwnerIds=["self"], Filters=[{"Name": f"tag:{SNAPSHOT_FINDING_TAG}", "Values": [finding_id]}]
+    )["Snapshots"]
+    assert len(snapshots) == 1  # not three
+    assert instance_groups(sim, member, instance_id) != before
+    ours = (
+        f"orgwarden/guardduty_ec2_compromise/{member}/us-east-1/"
+        f"guardduty/{finding_id}/{instance_id}"
+    )
+    history = sim.evidence().history(ours)
+    assert len(history) == 3
+    assert sorted(r.facts["guardduty_count"] for r in history) == [1, 4, 9]
+    # Whichever delivery came first acted; the others found the instance contained.
+    acted = [r for r in history if r.action is not None]
+    assert len(acted) == 1
+    assert acted[0].action is not None
+    assert acted[0].action.outcome == "verified"
+    repeated = [r for r in history if r.action is None]
+    assert all(r.detected_status.value == "PASSED" for r in repeated)
+    assert all("Contained" in r.reason for r in repeated)
+    assert [f for f in sim.findings(member) if finding_id in f] == [ours]
+
+
+def test_an_unclaimed_finding_type_is_recorded_at_its_own_severity(
+    lambda_env: Configure, member: str
+) -> None:
+    sim = lambda_env(ENFORCE)
+    probe = guardduty_finding_event(
+        member,
+        "Recon:EC2/PortProbeUnprotectedPort",
+        instance_resource("i-0a1b2c3d4e5f60718"),
+        severity=2.0,
+        resource_role="TARGET",
+    )
+    assert run(sim, probe) == {"batchItemFailures": []}
+    finding = sim.findings(member)[
+        f"orgwarden/guardduty_finding_recorded/{member}/us-east-1/"
+        f"guardduty/{probe['detail']['id']}/{member}"
+    ]
+    assert finding["Severity"]["Label"] == "LOW"
+    assert finding["Compliance"]["Status"] == "FAILED"
+    assert "Recon:EC2/PortProbeUnprotectedPort" in finding["Description"]
+    (record,) = sim.evidence().history(finding["Id"])
+    assert record.action is None
