@@ -8,6 +8,12 @@ from policies.catalogue import Catalogue, Rule, load_catalogue
 
 RULE_MODULES = (
     "s3_bucket_public_access",
+    "s3_account_public_access_block",
+    "s3_bucket_block_public_access",
+    "s3_bucket_default_encryption",
+    "ebs_encryption_by_default",
+    "ebs_volume_encrypted",
+    "rds_storage_encrypted",
     "ec2_instance_imdsv2_required",
     "ec2_metadata_defaults_imdsv2",
     "ec2_instance_required_tags",

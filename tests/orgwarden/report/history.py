@@ -41,11 +41,14 @@ def record(
             started_at=fix_started,
             finished_at=at,
         )
-    return EvidenceRecord(
+    # Built without validation: the report must cope with (and escape) whatever history the
+    # store returns, including resource types and names the catalogue has no format for.
+    return EvidenceRecord.model_construct(
         finding_id=f"orgwarden/{rule}/{account}/us-east-1/{finding}",
         rule_id=rule,
         controls=list(controls),
-        resource=ResourceRef(
+        resource=ResourceRef.model_construct(
+            partition="aws",
             resource_type=resource_type,
             resource_id=finding,
             account_id=account,

@@ -1,0 +1,195 @@
+"""Encryption reads and fixes: S3 bucket default encryption, EBS encryption by default, EBS
+volumes and RDS instance storage.
+
+Volumes and RDS instances have no fix here: neither can be encrypted in place (the fix is a copy
+and a cut-over, which only the owner can schedule).
+"""
+
+from typing import Any
+
+from orgwarden.aws.errors import ResourceGone, call
+from orgwarden.aws.member import Change, MemberContext, Reader, Remediation
+from orgwarden.aws.s3 import NO_BUCKET
+from orgwarden.model.encryption import (
+    BucketEncryption,
+    DbStorageEncryption,
+    EbsDefaultEncryption,
+    VolumeEncryption,
+)
+
+NO_ENCRYPTION = "ServerSideEncryptionConfigurationNotFoundError"
+NO_VOLUME = "InvalidVolume.NotFound"
+NO_DB_INSTANCE = "DBInstanceNotFound"
+SSE_S3 = "AES256"
+SSE_KMS = "aws:kms"
+
+
+def _read_bucket_encryption(ctx: MemberContext) -> BucketEncryption:
+    s3 = ctx.client("s3")
+    found = call(
+        "s3:GetEncryptionConfiguration",
+        ctx.principal,
+        lambda: s3.get_bucket_encryption(
+            Bucket=ctx.ref.resource_id, ExpectedBucketOwner=ctx.ref.account_id
+        )["ServerSideEncryptionConfiguration"],
+        absent=(NO_ENCRYPTION,),
+        gone=(NO_BUCKET,),
+    )
+    required = ctx.policy.remediation.s3_kms_key_id
+    rules = (found or {}).get("Rules") or []
+    if not rules:
+        return BucketEncryption(ref=ctx.ref, algorithm=None, required_kms_key_id=required)
+    default = rules[0].get("ApplyServerSideEncryptionByDefault", {})
+    return BucketEncryption(
+        ref=ctx.ref,
+        algorithm=default.get("SSEAlgorithm"),
+        kms_key_id=default.get("KMSMasterKeyID"),
+        bucket_key_enabled=bool(rules[0].get("BucketKeyEnabled", False)),
+        required_kms_key_id=required,
+    )
+
+
+def bucket_encryption_target(state: BucketEncryption) -> dict[str, Any]:
+    """The default encryption the fix sets: SSE-KMS with the configured key, else SSE-S3."""
+    if state.required_kms_key_id:
+        return {
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": SSE_KMS,
+                        "KMSMasterKeyID": state.required_kms_key_id,
+                    },
+                    # An S3 Bucket Key cuts KMS requests (and their cost) by orders of magnitude.
+                    "BucketKeyEnabled": True,
+                }
+            ]
+        }
+    return {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": SSE_S3}}]}
+
+
+def _plan_bucket_encryption(state: BucketEncryption) -> dict[str, Any]:
+    return {
+        "api": "s3:PutBucketEncryption",
+        "bucket": state.ref.resource_id,
+        "ServerSideEncryptionConfiguration": bucket_encryption_target(state),
+    }
+
+
+def _apply_bucket_encryption(ctx: MemberContext, state: BucketEncryption) -> Change:
+    target = bucket_encryption_target(state)
+    s3 = ctx.client("s3")
+    call(
+        "s3:PutEncryptionConfiguration",
+        ctx.principal,
+        lambda: s3.put_bucket_encryption(
+            Bucket=ctx.ref.resource_id,
+            ServerSideEncryptionConfiguration=target,
+            ExpectedBucketOwner=ctx.ref.account_id,
+        ),
+        gone=(NO_BUCKET,),
+    )
+    before = None
+    if state.algorithm:
+        before = {"SSEAlgorithm": state.algorithm, "KMSMasterKeyID": state.kms_key_id}
+    return Change(before=before, after=target)
+
+
+def _read_ebs_default(ctx: MemberContext) -> EbsDefaultEncryption:
+    ec2 = ctx.client("ec2")
+    found = call("ec2:GetEbsEncryptionByDefault", ctx.principal, ec2.get_ebs_encryption_by_default)
+    return EbsDefaultEncryption(
+        ref=ctx.ref, enabled=bool(found and found["EbsEncryptionByDefault"])
+    )
+
+
+def _plan_ebs_default(state: EbsDefaultEncryption) -> dict[str, Any]:
+    return {
+        "api": "ec2:EnableEbsEncryptionByDefault",
+        "account": state.ref.account_id,
+        "region": state.ref.region,
+    }
+
+
+def _apply_ebs_default(ctx: MemberContext, state: EbsDefaultEncryption) -> Change:
+    ec2 = ctx.client("ec2")
+    call("ec2:EnableEbsEncryptionByDefault", ctx.principal, ec2.enable_ebs_encryption_by_default)
+    return Change(
+        before={"EbsEncryptionByDefault": state.enabled}, after={"EbsEncryptionByDefault": True}
+    )
+
+
+def _read_volume(ctx: MemberContext) -> VolumeEncryption:
+    ec2 = ctx.client("ec2")
+    found = call(
+        "ec2:DescribeVolumes",
+        ctx.principal,
+        lambda: ec2.describe_volumes(VolumeIds=[ctx.ref.resource_id])["Volumes"],
+        gone=(NO_VOLUME,),
+    )
+    if not found:
+        raise ResourceGone(f"ec2:DescribeVolumes: {ctx.ref.resource_id} not listed")
+    volume = found[0]
+    return VolumeEncryption(
+        ref=ctx.ref,
+        encrypted=bool(volume.get("Encrypted", False)),
+        kms_key_id=volume.get("KmsKeyId"),
+        state=volume.get("State", "unknown"),
+        size_gib=int(volume.get("Size", 0)),
+        attached_to=tuple(
+            a["InstanceId"] for a in volume.get("Attachments", []) if a.get("InstanceId")
+        ),
+    )
+
+
+def _read_db_instance(ctx: MemberContext) -> DbStorageEncryption:
+    rds = ctx.client("rds")
+    found = call(
+        "rds:DescribeDBInstances",
+        ctx.principal,
+        lambda: rds.describe_db_instances(DBInstanceIdentifier=ctx.ref.resource_id)["DBInstances"],
+        gone=(NO_DB_INSTANCE,),
+    )
+    if not found:
+        raise ResourceGone(f"rds:DescribeDBInstances: {ctx.ref.resource_id} not listed")
+    instance = found[0]
+    return DbStorageEncryption(
+        ref=ctx.ref,
+        encrypted=bool(instance.get("StorageEncrypted", False)),
+        kms_key_id=instance.get("KmsKeyId"),
+        engine=instance.get("Engine", "unknown"),
+        status=instance.get("DBInstanceStatus", "unknown"),
+    )
+
+
+READERS = (
+    Reader(
+        name="s3_bucket_encryption",
+        permissions=("s3:GetEncryptionConfiguration",),
+        read=_read_bucket_encryption,
+    ),
+    Reader(
+        name="ebs_default_encryption",
+        permissions=("ec2:GetEbsEncryptionByDefault",),
+        read=_read_ebs_default,
+    ),
+    Reader(name="ebs_volume", permissions=("ec2:DescribeVolumes",), read=_read_volume),
+    Reader(
+        name="rds_db_instance", permissions=("rds:DescribeDBInstances",), read=_read_db_instance
+    ),
+)
+REMEDIATIONS = (
+    # Set the bucket's default encryption (new objects only; existing objects are not rewritten).
+    Remediation(
+        name="s3_enable_bucket_default_encryption",
+        permissions=("s3:PutEncryptionConfiguration",),
+        plan=_plan_bucket_encryption,
+        apply=_apply_bucket_encryption,
+    ),
+    # Encrypt every new volume in the account and region (existing volumes are unchanged).
+    Remediation(
+        name="ec2_enable_ebs_encryption_by_default",
+        permissions=("ec2:EnableEbsEncryptionByDefault",),
+        plan=_plan_ebs_default,
+        apply=_apply_ebs_default,
+    ),
+)
