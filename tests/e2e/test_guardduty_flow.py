@@ -14,7 +14,8 @@ from orgwarden.incidents import (
     instance_resource,
     launch_instance,
 )
-from orgwarden.simulation import SimulatedOrganization, deploy_member
+from orgwarden.simulated_drift import add_member_account
+from orgwarden.simulation import SimulatedOrganization
 from tests.conftest import Configure
 
 FIELD = "orgwarden/governance/"
@@ -24,9 +25,7 @@ ENFORCE = {"guardduty_ec2_compromise": "enforce", "guardduty_iam_credential_misu
 @pytest.fixture(scope="module")
 def member(organization: SimulatedOrganization) -> str:
     """One fresh member for the module: moto builds an account's EC2 state on first use."""
-    account_id = "420000000016"
-    deploy_member(organization, account_id)
-    return account_id
+    return add_member_account(organization, "threat-response-prod").account_id
 
 
 def run(sim: SimulatedOrganization, *events: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 DeleteDetector, StopConfigurationRecorder, DeleteTrail, DisableSecurityHub); the events go
 through the template's CloudTrail rules, the queue and the real handler (scenario 18)."""
 
+import uuid
 from typing import Any
 
 import pytest
@@ -9,7 +10,8 @@ from botocore.exceptions import ClientError
 
 from orgwarden.aws.sessions import Sessions
 from orgwarden.incidents import tampering_event
-from orgwarden.simulation import SimulatedOrganization, deploy_member
+from orgwarden.simulated_drift import add_member_account
+from orgwarden.simulation import SimulatedOrganization
 from tests.conftest import Configure
 
 FIELD = "orgwarden/governance/"
@@ -25,10 +27,9 @@ MODES = {
 
 
 @pytest.fixture
-def member(organization: SimulatedOrganization, account_id: str) -> str:
+def member(organization: SimulatedOrganization) -> str:
     """A fresh member account (its own guards), with orgwarden's roles and Security Hub on."""
-    deploy_member(organization, account_id)
-    return account_id
+    return add_member_account(organization, f"guards-{uuid.uuid4().hex[:8]}").account_id
 
 
 def run(sim: SimulatedOrganization, *events: dict[str, Any]) -> dict[str, Any]:
