@@ -328,7 +328,8 @@ def tour(sim: SimulatedOrganization) -> list[tuple[str, str, str]]:
             messages = sim.receive()
             sim.invoke_evaluator(messages)
     return [
-        (story, account, event["detail"].get("eventID") or event["id"])
+        # A GuardDuty finding's own id names our finding (EventBridge gives a new envelope id).
+        (story, account, event["detail"].get("eventID") or event["detail"]["id"])
         for story, account, event in stories
     ]
 
@@ -341,7 +342,7 @@ def _show_findings_of(sim: SimulatedOrganization, say: Any, account_id: str, eve
     findings = [
         f
         for f in sim.findings(account_id).values()
-        if f.get("ProductFields", {}).get(cause_key) == event_id
+        if f.get("ProductFields", {}).get(cause_key) == event_id or f"/{event_id}/" in f["Id"]
     ]
     if not findings:
         say("   no finding: see the evidence and the dead-letter queue")
