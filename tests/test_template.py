@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from orgwarden import generate
-from orgwarden.settings import Settings
+from orgwarden.settings import Settings, SweepSettings
 from orgwarden.simulation import load_template, rules_targeting_queue
 from policies import load_catalogue
 
@@ -166,3 +166,18 @@ def test_the_archive_bucket_is_private_encrypted_versioned_and_tls_only() -> Non
     (statement,) = RESOURCES["ArchiveBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert statement["Effect"] == "Deny"
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_the_sweep_function_is_scheduled_alone_and_may_only_queue_and_list() -> None:
+    sweep = RESOURCES["SweepFunction"]["Properties"]
+    module, _, function = sweep["Handler"].rpartition(".")
+    assert callable(getattr(__import__(module, fromlist=[function]), function))
+    assert sweep["ReservedConcurrentExecutions"] == 1
+    assert sweep["Events"]["Schedule"]["Type"] == "ScheduleV2"
+    env = sweep["Environment"]["Variables"]
+    required = [n for n, f in SweepSettings.model_fields.items() if f.is_required()]
+    assert required
+    for name in required:
+        assert f"ORGWARDEN_{name.upper()}" in env
+    actions = {statement["Action"] for statement in sweep["Policies"][0]["Statement"]}
+    assert actions == {"sqs:SendMessage", "organizations:ListAccounts", "sts:AssumeRole"}

@@ -1,4 +1,5 @@
-"""Evaluator function: SQS batches of EventBridge events, with partial batch failures."""
+"""Evaluator function: SQS batches of EventBridge events and sweep tasks, with partial batch
+failures."""
 
 from typing import Any
 
@@ -14,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orgwarden.evaluator import RejectedEvent
 from orgwarden.runtime import event_service
+from orgwarden.sweep import parse_task
 
 logger = Logger(service="orgwarden")
 metrics = Metrics(namespace="Orgwarden", service="orgwarden")
@@ -25,6 +27,10 @@ def record_handler(record: SQSRecord) -> list[dict[str, Any]]:
     service = event_service()
     logger.set_correlation_id(None)  # never let the previous record's id label this one
     try:
+        task = parse_task(record.body)
+        if task is not None:
+            logger.set_correlation_id(f"sweep/{task.sweep_id}")
+            return service.sweep(task)
         parsed, raw = service.parse(record.body)
         logger.set_correlation_id(parsed.id)
         return service.handle(parsed, raw)

@@ -1,9 +1,11 @@
 """The `orgwarden` command line."""
 
 import argparse
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 FRAMEWORK_CHOICES = ("aws-fsbp", "cis-aws-3.0")
 
@@ -25,6 +27,20 @@ def parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--framework", required=True, choices=FRAMEWORK_CHOICES)
     report.add_argument("--out", type=Path, default=Path("orgwarden-report"), help="directory")
+    sweep = commands.add_parser(
+        "scan",
+        help="sweep every account, region and rule now, in-process (default: the simulated "
+        "organization with the demo's incidents)",
+    )
+    sweep.add_argument("--profile", help="an AWS profile with the deployed stack's settings")
+    sweep.add_argument(
+        "--region",
+        action="append",
+        help="a region to sweep (repeatable; the first is the home region)",
+    )
+    sweep.add_argument(
+        "--account", action="append", default=[], help="sweep only this account (repeatable)"
+    )
     return found
 
 
@@ -36,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         return run()
     if args.command == "report":
         return _report(args.framework, args.out)
+    if args.command == "scan":
+        return _scan(args.profile, args.region or [], args.account)
     from orgwarden import audit_cli  # noqa: PLC0415
 
     return audit_cli.run(args, sys.stdout, sys.stderr)
@@ -61,6 +79,111 @@ def _report(framework: str, out: Path) -> int:
     )
     print(f"  {html_path}\n  {csv_path}")
     return 0
+
+
+def _scan(profile: str | None, regions: list[str], only: list[str]) -> int:
+    # Loaded on use: rich and the AWS wiring are not needed by the other commands.
+    from rich.console import Console  # noqa: PLC0415
+
+    from orgwarden.aws.sessions import Sessions  # noqa: PLC0415
+    from orgwarden.runtime import build_evaluator  # noqa: PLC0415
+    from orgwarden.scan import scan, summary_table  # noqa: PLC0415
+    from orgwarden.settings import Settings  # noqa: PLC0415
+
+    out, progress = Console(), Console(stderr=True)
+    if profile or regions:
+        try:
+            settings = Settings()  # type: ignore[call-arg]  # the deployed stack's, from the environment
+        except ValueError as error:
+            print(f"set the deployed stack's ORGWARDEN_* settings: {error}", file=sys.stderr)
+            return 2
+        sessions = Sessions.from_profile(profile, regions[0] if regions else None)
+        home = sessions.home_region
+        result = scan(build_evaluator(settings, sessions), regions or [home], home, progress, only)
+        out.print(summary_table(result))
+        return _report_failed_tasks(result.failed_tasks)
+
+    from orgwarden.demo import seed  # noqa: PLC0415
+    from orgwarden.simulation import HOME_REGION, build_organization, moto_endpoint  # noqa: PLC0415
+
+    # The evaluator logs to stdout; keep the summary readable (findings and evidence tell all).
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "CRITICAL")
+    with moto_endpoint():
+        progress.print("building the simulated organization and playing the demo's incidents")
+        sim = build_organization()
+        seed(sim)
+        evaluator = build_evaluator(Settings(), Sessions())  # type: ignore[call-arg]
+        result = scan(evaluator, [HOME_REGION], HOME_REGION, progress, only)
+        out.print(summary_table(result))
+        members = [a for a in sim.accounts.values() if a.name != "security-tooling"]
+        imported = {a.name: len(sim.findings(a.account_id)) for a in members}
+        out.print(
+            "Security Hub findings: "
+            + ", ".join(f"{name} {count}" for name, count in imported.items())
+        )
+    return _report_failed_tasks(result.failed_tasks)
+
+
+def _report_failed_tasks(failed: list[tuple[Any, str]]) -> int:
+    for task, reason in failed:
+        print(
+            f"task failed: {task.account_id} {task.region} {task.resource_type}: {reason}",
+            file=sys.stderr,
+        )
+    return 1 if failed else 0
+
+
+def _scan(profile: str | None, regions: list[str], only: list[str]) -> int:
+    # Loaded on use: rich and the AWS wiring are not needed by the other commands.
+    from rich.console import Console  # noqa: PLC0415
+
+    from orgwarden.aws.sessions import Sessions  # noqa: PLC0415
+    from orgwarden.runtime import build_evaluator  # noqa: PLC0415
+    from orgwarden.scan import scan, summary_table  # noqa: PLC0415
+    from orgwarden.settings import Settings  # noqa: PLC0415
+
+    out, progress = Console(), Console(stderr=True)
+    if profile or regions:
+        try:
+            settings = Settings()  # type: ignore[call-arg]  # the deployed stack's, from the environment
+        except ValueError as error:
+            print(f"set the deployed stack's ORGWARDEN_* settings: {error}", file=sys.stderr)
+            return 2
+        sessions = Sessions.from_profile(profile, regions[0] if regions else None)
+        home = sessions.home_region
+        result = scan(build_evaluator(settings, sessions), regions or [home], home, progress, only)
+        out.print(summary_table(result))
+        return _report_failed_tasks(result.failed_tasks)
+
+    from orgwarden.demo import seed  # noqa: PLC0415
+    from orgwarden.simulation import HOME_REGION, build_organization, moto_endpoint  # noqa: PLC0415
+
+    # The evaluator logs to stdout; keep the summary readable (findings and evidence tell all).
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "CRITICAL")
+    with moto_endpoint():
+        progress.print("building the simulated organization and playing the demo's incidents")
+        sim = build_organization()
+        seed(sim)
+        os.environ.update(sim.evaluator_environment())
+        evaluator = build_evaluator(Settings(), Sessions())  # type: ignore[call-arg]
+        result = scan(evaluator, [HOME_REGION], HOME_REGION, progress, only)
+        out.print(summary_table(result))
+        members = [a for a in sim.accounts.values() if a.name != "security-tooling"]
+        imported = {a.name: len(sim.findings(a.account_id)) for a in members}
+        out.print(
+            "Security Hub findings: "
+            + ", ".join(f"{name} {count}" for name, count in imported.items())
+        )
+    return _report_failed_tasks(result.failed_tasks)
+
+
+def _report_failed_tasks(failed: list[tuple[Any, str]]) -> int:
+    for task, reason in failed:
+        print(
+            f"task failed: {task.account_id} {task.region} {task.resource_type}: {reason}",
+            file=sys.stderr,
+        )
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

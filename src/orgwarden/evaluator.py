@@ -205,7 +205,10 @@ class Evaluator:
         *,
         key: str | None = None,
         payload: Any = None,
+        known: Verdict | None = None,
     ) -> Outcome | None:
+        """Evaluate one resource. `known` is a verdict reached without reading it (the sweep
+        could not list the account's resources): it is recorded and published the same way."""
         spec = rule.spec
         ous = self._ous(ref.account_id)
         mode = self.settings.modes.get(spec.id) or self.policy.mode_for(
@@ -215,7 +218,7 @@ class Evaluator:
             return None
         subject = Subject(rule, ref, cause, payload, ous)
         fid = finding_id(spec, ref, key)
-        state, detected = self._read_and_evaluate(subject)
+        state, detected = (None, known) if known else self._read_and_evaluate(subject)
         exemption, exemption_unknown = ExemptionCheck(active=None), None
         if detected.status is Status.FAILED:
             exemption, exemption_unknown = self._exemption(subject)

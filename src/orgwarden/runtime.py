@@ -18,7 +18,8 @@ from orgwarden.aws.sessions import Sessions
 from orgwarden.evaluator import Evaluator, Outcome, parse_event
 from orgwarden.model.events import Event, EventContext
 from orgwarden.policy_file import default_policy
-from orgwarden.settings import Settings
+from orgwarden.settings import Settings, SweepSettings
+from orgwarden.sweep import Producer, SweepTask, run_task
 from policies import load_catalogue
 from policies.catalogue import Match
 
@@ -48,6 +49,11 @@ class EventService:
         outcomes = self.evaluator.process(parsed, raw, each=self._each)
         return [o.model_dump(mode="json") for o in outcomes]
 
+    def sweep(self, task: SweepTask) -> list[dict[str, Any]]:
+        """Run one sweep task. Not made idempotent: evaluating current state again is harmless,
+        and a retried task must evaluate again."""
+        return [o.model_dump(mode="json") for o in run_task(self.evaluator, task)]
+
     def _each(self, match: Match, cause: EventContext) -> Outcome | None:
         subject = match.key or str(match.resource_id)
         key = f"{cause.event_id}#{match.rule.spec.id}#{match.account_id}#{match.region}#{subject}"
@@ -61,30 +67,50 @@ class EventService:
         return outcome.model_dump(mode="json") if outcome else None
 
 
-@cache
-def event_service() -> EventService:
-    settings = Settings()  # type: ignore[call-arg]  # required fields come from the environment
-    sessions = Sessions()
+def build_evaluator(settings: Settings, sessions: Sessions) -> Evaluator:
+    """The evaluator with its stores and the organization directory (also the CLI's scan)."""
     dynamodb = sessions.home_client("dynamodb")
-    evidence = EvidenceStore(dynamodb, settings.evidence_table)
-    role_arn = settings.organization_role_arn
-    directory = Directory(
+    return Evaluator(
+        settings,
+        sessions,
+        load_catalogue(),
+        EvidenceStore(dynamodb, settings.evidence_table),
+        default_policy(settings.policy_file),
+        control=ControlTable(dynamodb, settings.control_table),
+        directory=organization_directory(sessions, settings.organization_role_arn),
+    )
+
+
+def organization_directory(sessions: Sessions, role_arn: str | None) -> Directory:
+    return Directory(
         lambda: (
             sessions.assumed_client("organizations", role_arn)
             if role_arn
             else sessions.home_client("organizations")
         )
     )
-    evaluator = Evaluator(
-        settings,
-        sessions,
-        load_catalogue(),
-        evidence,
-        default_policy(settings.policy_file),
-        control=ControlTable(dynamodb, settings.control_table),
-        directory=directory,
-    )
+
+
+@cache
+def event_service() -> EventService:
+    settings = Settings()  # type: ignore[call-arg]  # required fields come from the environment
+    sessions = Sessions()
+    evaluator = build_evaluator(settings, sessions)
     persistence = DynamoDBPersistenceLayer(
-        table_name=settings.idempotency_table, boto3_client=dynamodb
+        table_name=settings.idempotency_table, boto3_client=sessions.home_client("dynamodb")
     )
     return EventService(evaluator, persistence, settings.idempotency_ttl_seconds)
+
+
+@cache
+def sweep_producer() -> Producer:
+    settings = SweepSettings()  # type: ignore[call-arg]  # required fields come from the environment
+    sessions = Sessions()
+    return Producer(
+        directory=organization_directory(sessions, settings.organization_role_arn),
+        sqs=sessions.home_client("sqs"),
+        queue_url=settings.evaluation_queue_url,
+        regions=tuple(settings.sweep_regions),
+        home_region=sessions.home_region,
+        catalogue=load_catalogue(),
+    )

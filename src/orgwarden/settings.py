@@ -30,3 +30,14 @@ class Settings(BaseSettings):
     @property
     def own_role_names(self) -> tuple[str, ...]:
         return (self.read_role_name, self.remediation_role_name, self.finding_writer_role_name)
+
+
+class SweepSettings(BaseSettings):
+    """The sweep producer's configuration (its function's environment)."""
+
+    model_config = SettingsConfigDict(env_prefix="ORGWARDEN_", extra="ignore", frozen=True)
+
+    evaluation_queue_url: str
+    organization_role_arn: str | None = None
+    # Regions to sweep, e.g. ["us-east-1", "eu-west-1"]; empty: the home region only.
+    sweep_regions: list[str] = Field(default_factory=list)

@@ -75,3 +75,13 @@ class Directory:
             member = False
         self._members[account_id] = (self._clock() + self._ttl, member)
         return member
+
+    def active_accounts(self) -> list[str]:
+        """Every ACTIVE account of the organization (suspended and closing ones are skipped)."""
+        pages = self.client.get_paginator("list_accounts").paginate()
+        return sorted(
+            account["Id"]
+            for page in pages
+            for account in page["Accounts"]
+            if account.get("Status") == "ACTIVE"
+        )

@@ -60,6 +60,15 @@ class Sessions:
         self._lock = threading.Lock()
         self._sts: Any = None
 
+    @classmethod
+    def from_profile(cls, profile: str | None, region: str | None) -> "Sessions":
+        """Sessions whose own credentials come from a named profile (the CLI's --profile)."""
+        return cls(boto3.Session(profile_name=profile, region_name=region))
+
+    @property
+    def home_region(self) -> str:
+        return self._base.region_name or "us-east-1"
+
     def role_arn(self, account_id: str, role_name: str) -> str:
         return f"arn:{self._partition}:iam::{account_id}:role/{role_name}"
 

@@ -1,0 +1,82 @@
+"""`orgwarden scan`: the periodic sweep run in-process, with a progress bar and a summary.
+
+The same tasks the scheduled producer queues are run here one after another through the same
+evaluator, so the findings land in Security Hub and the evidence table exactly as a sweep's do.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from orgwarden.evaluator import Evaluator
+from orgwarden.model.spec import Status
+from orgwarden.sweep import SweepTask, plan, run_task, sweep_id_now, sweep_rules
+
+COLUMNS = (Status.PASSED, Status.FAILED, Status.NOT_AVAILABLE)
+
+
+@dataclass
+class ScanResult:
+    tasks: int = 0
+    by_rule: dict[str, Counter[Status]] = field(default_factory=lambda: defaultdict(Counter))
+    failed_tasks: list[tuple[SweepTask, str]] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)
+
+
+def scan(
+    evaluator: Evaluator,
+    regions: Sequence[str],
+    home_region: str,
+    progress_to: Console,
+    only: Sequence[str] = (),
+) -> ScanResult:
+    """Sweep the organization's active accounts (or those of them in `only`)."""
+    if evaluator.directory is None:
+        raise ValueError("a scan needs the organization directory to list accounts")
+    active = evaluator.directory.active_accounts()
+    result = ScanResult(accounts=[a for a in active if not only or a in only])
+    tasks = plan(
+        sweep_id_now(), result.accounts, regions, home_region, sweep_rules(evaluator.catalogue)
+    )
+    result.tasks = len(tasks)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=progress_to, transient=False) as progress:
+        bar = progress.add_task("sweeping", total=len(tasks))
+        for task in tasks:
+            progress.update(
+                bar, description=f"{task.account_id} {task.region} {task.resource_type:<18}"
+            )
+            try:
+                outcomes = run_task(evaluator, task)
+            except Exception as error:  # noqa: BLE001 - one failed task is reported, the scan goes on
+                result.failed_tasks.append((task, f"{type(error).__name__}: {error}"))
+            else:
+                for outcome in outcomes:
+                    result.by_rule[outcome.rule_id][outcome.status] += 1
+            progress.advance(bar)
+    return result
+
+
+def summary_table(result: ScanResult) -> Table:
+    table = Table(
+        title=f"{len(result.accounts)} account(s), {result.tasks} task(s)", title_justify="left"
+    )
+    table.add_column("rule")
+    for status in (*COLUMNS, None):
+        table.add_column(
+            status.value.lower().replace("_", " ") if status else "other", justify="right"
+        )
+    for rule_id in sorted(result.by_rule):
+        counts = result.by_rule[rule_id]
+        other = sum(n for status, n in counts.items() if status not in COLUMNS)
+        table.add_row(rule_id, *(str(counts[status]) for status in COLUMNS), str(other))
+    return table
