@@ -21,12 +21,18 @@ from orgwarden.aws.member import MemberContext, Remediation
 from orgwarden.aws.organization import Directory
 from orgwarden.aws.readers import READERS
 from orgwarden.aws.remediations import REMEDIATIONS
-from orgwarden.aws.securityhub import SecurityHubNotEnabled, import_findings
+from orgwarden.aws.securityhub import (
+    HUMAN_WORKFLOW,
+    SecurityHubNotEnabled,
+    import_findings,
+    set_workflow,
+    workflow_status,
+)
 from orgwarden.aws.sessions import Sessions
 from orgwarden.aws.tags import read_tags
 from orgwarden.decision import Act, Decision, Guards, decide
 from orgwarden.exemptions import ExemptionCheck, find_exemption
-from orgwarden.findings import build_finding, finding_id
+from orgwarden.findings import build_finding, finding_id, product_arn
 from orgwarden.model.events import EVENT_ADAPTER, CloudTrailEvent, Event, EventContext
 from orgwarden.model.evidence import ActionRecord, EvidenceRecord
 from orgwarden.model.resources import ResourceRef
@@ -218,6 +224,7 @@ class Evaluator:
             return None
         subject = Subject(rule, ref, cause, payload, ous)
         fid = finding_id(spec, ref, key)
+        prior = self.evidence.latest(fid)
         state, detected = (None, known) if known else self._read_and_evaluate(subject)
         exemption, exemption_unknown = ExemptionCheck(active=None), None
         if detected.status is Status.FAILED:
@@ -231,6 +238,11 @@ class Evaluator:
             exemption_unknown=exemption_unknown is not None,
         )
         decision = decide(spec, detected, guards)
+        if decision.act is Act.REMEDIATE and prior is not None:
+            # A person may have suppressed the finding in Security Hub: that waiver stands.
+            workflow = workflow_status(self._writer(ref), fid, product_arn(ref))
+            guards = guards.model_copy(update={"suppressed_by_human": workflow == HUMAN_WORKFLOW})
+            decision = decide(spec, detected, guards)
         if decision.act is Act.REMEDIATE:
             decision = decide(spec, detected, self._coordinate(subject, fid, guards))
         if exemption.problems:
@@ -261,6 +273,7 @@ class Evaluator:
             decision_reason=decision.reason,
             exemption=exemption.active,
             notes=notes,
+            first_observed_at=(prior.first_observed_at or prior.observed_at) if prior else now,
         )
         self.evidence.put(record)
         finding = build_finding(
@@ -273,12 +286,9 @@ class Evaluator:
             action=action,
             key=key,
             notes=notes,
+            first_observed_at=record.first_observed_at,
         )
-        if decision.act is Act.EXEMPT:
-            # A new finding takes its workflow from the import; later changes are made with
-            # BatchUpdateFindings (see securityhub.py).
-            finding["Workflow"] = {"Status": "SUPPRESSED"}
-        self._publish(ref, finding)
+        self._publish(ref, finding, _workflow(decision, action), existed=prior is not None)
         metrics.add_metric(
             name=f"Verdict{final.status.value.title().replace('_', '')}",
             unit=MetricUnit.Count,
@@ -341,16 +351,38 @@ class Evaluator:
             planned_change=remediation.plan(state) if planned else {},
         )
 
-    def _publish(self, ref: ResourceRef, finding: dict[str, Any]) -> None:
-        """Import the finding into the member account's Security Hub, as the writer role."""
-        writer = self.sessions.client(
+    def _writer(self, ref: ResourceRef) -> Any:
+        return self.sessions.client(
             "securityhub",
             account_id=ref.account_id,
             role_name=self.settings.finding_writer_role_name,
             region=ref.region,
         )
+
+    def _publish(
+        self,
+        ref: ResourceRef,
+        finding: dict[str, Any],
+        workflow: tuple[str, str] | None,
+        *,
+        existed: bool,
+    ) -> None:
+        """Import the finding into the member account's Security Hub, as the writer role, and
+        move its workflow: a new finding takes it from the import; an existing one only through
+        BatchUpdateFindings (Security Hub ignores Workflow and Note on an update)."""
+        writer = self._writer(ref)
+        if workflow and not existed:
+            status, note = workflow
+            finding["Workflow"] = {"Status": status}
+            finding["Note"] = {
+                "Text": note[:512],
+                "UpdatedBy": "orgwarden",
+                "UpdatedAt": finding["UpdatedAt"],
+            }
         try:
             import_findings(writer, [finding])
+            if workflow and existed:
+                set_workflow(writer, finding["Id"], finding["ProductArn"], *workflow)
         except SecurityHubNotEnabled as error:
             # Nowhere to import (the hub itself is disabled): the evidence record is the
             # verdict's record; retrying the event cannot help until the hub is back.
@@ -501,6 +533,19 @@ def resource_ref(rule: Rule, resource_id: Any, account_id: str, region: str) -> 
     except ValidationError as error:
         problems = "; ".join(e["msg"] for e in error.errors(include_url=False))
         raise RejectedEvent(f"{rule.spec.id}: resource id rejected: {problems}") from error
+
+
+def _workflow(decision: Decision, action: ActionRecord | None) -> tuple[str, str] | None:
+    """The Security Hub workflow this evaluation moves its finding to, with the note saying
+    why; None leaves the workflow as it is (a person's choice, or Security Hub's reset)."""
+    if decision.act is Act.EXEMPT:
+        return "SUPPRESSED", f"orgwarden: {decision.reason}"
+    if action is None or action.outcome not in ("verified", "not-verified"):
+        return None
+    who = f"{action.remediation} as {action.actor}"
+    if action.outcome == "verified":
+        return "RESOLVED", f"orgwarden fixed this ({who}) and verified it by reading it again."
+    return "NOTIFIED", f"orgwarden applied {who}, but the re-read still fails; retrying."
 
 
 def _clip(text: str, limit: int = 1024) -> str:

@@ -49,6 +49,7 @@ def build_finding(
     action: ActionRecord | None = None,
     key: str | None = None,
     notes: list[str] | None = None,
+    first_observed_at: datetime | None = None,
 ) -> dict[str, Any]:
     """The ASFF finding for `verdict` (the final state); `detected` is what the rule first found."""
     detected = detected or verdict
@@ -89,9 +90,10 @@ def build_finding(
         "AwsAccountId": ref.account_id,
         "Region": ref.region,
         "Types": list(spec.finding_types),
-        "CreatedAt": now,
+        # Kept from the first evaluation: Security Hub's clock for the finding starts there.
+        "CreatedAt": _iso(first_observed_at or observed_at),
         "UpdatedAt": now,
-        "FirstObservedAt": now,
+        "FirstObservedAt": _iso(first_observed_at or observed_at),
         "LastObservedAt": now,
         "Severity": {"Label": label.value, "Original": severity.value},
         "Title": spec.title,

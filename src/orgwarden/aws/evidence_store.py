@@ -106,6 +106,11 @@ class EvidenceStore:
         )
         return deserialize(answer["Item"]) if "Item" in answer else None
 
+    def latest(self, finding_id: str) -> EvidenceRecord | None:
+        """The finding's latest record, or None when it has never been evaluated."""
+        state = self.state(finding_id)
+        return items.read_record(state["record"]) if state and "record" in state else None
+
     def current_by_account(self, account_id: str) -> list[EvidenceRecord]:
         """The latest record of every finding in an account."""
         part = Partition(items.BY_ACCOUNT_INDEX, items.state_partition(account_id))

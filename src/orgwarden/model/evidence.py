@@ -60,3 +60,5 @@ class EvidenceRecord(BaseModel):
     decision_reason: str | None = None
     exemption: Waiver | None = None  # the waiver that suppressed a FAILED verdict
     notes: list[str] = Field(default_factory=list)  # lapsed exemptions, unreadable tags
+    # When orgwarden first judged this finding: its Security Hub CreatedAt and FirstObservedAt.
+    first_observed_at: datetime | None = None
