@@ -107,11 +107,11 @@ def install() -> None:
         return
     SecurityHubBackend._orgwarden_fake = True  # type: ignore[attr-defined]
     SecurityHubBackend.batch_import_findings = _import  # type: ignore[method-assign,assignment]
-    original_get = SecurityHubBackend.get_findings
 
     def get_findings(self: Any, filters: Any = None, **kwargs: Any) -> Any:
-        findings, next_token = original_get(self, filters=None, **kwargs)  # paginated
-        return [f for f in findings if _matches(f, filters)], next_token
+        # Filter first, then cut to the page size (one page: orgwarden asks by Id).
+        found = [f.as_dict() for f in self.findings if _matches(f.as_dict(), filters)]
+        return found[: int(kwargs.get("max_results") or 100)], None
 
     SecurityHubBackend.get_findings = get_findings  # type: ignore[method-assign]
 
