@@ -181,3 +181,10 @@ def test_the_sweep_function_is_scheduled_alone_and_may_only_queue_and_list() -> 
         assert f"ORGWARDEN_{name.upper()}" in env
     actions = {statement["Action"] for statement in sweep["Policies"][0]["Statement"]}
     assert actions == {"sqs:SendMessage", "organizations:ListAccounts", "sts:AssumeRole"}
+
+
+def test_received_events_are_archived_for_replay() -> None:
+    archives = [r for r in RESOURCES.values() if r["Type"] == "AWS::Events::Archive"]
+    (archive,) = archives
+    assert archive["Properties"]["SourceArn"] == {"Fn::GetAtt": ["GovernanceBus", "Arn"]}
+    assert "EventPattern" not in archive["Properties"]  # everything, not a subset
