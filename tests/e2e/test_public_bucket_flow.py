@@ -134,3 +134,30 @@ def test_scenario_20_the_same_event_delivered_twice_is_processed_once(
     (record,) = sim.evidence().history(f"orgwarden/{RULE}/{member}/us-east-1/{bucket}")
     assert record.action is not None
     assert record.action.outcome == "verified"
+
+
+def test_scenario_2_the_evidence_keeps_who_made_it_public_and_when_it_was_first_seen(
+    lambda_env: Configure,
+) -> None:
+    sim = lambda_env()  # detect: the bucket stays public, as in a breach found days later
+    member = sim.accounts["analytics-prod"].account_id
+    bucket = f"e2e-breach-clock-{member}"
+    event = make_drift(sim, "analytics-prod", bucket, public_read_policy(bucket))
+    assert run(sim, event) == {"batchItemFailures": []}
+    finding_id = f"orgwarden/{RULE}/{member}/us-east-1/{bucket}"
+    finding = sim.findings(member)[finding_id]
+    fields = finding["ProductFields"]
+    assert fields["orgwarden/governance/CausePrincipal"].endswith(
+        "DeveloperAccess/jane.doe@example.com"
+    )
+    assert fields["orgwarden/governance/CauseSourceIp"] == "203.0.113.24"
+    assert fields["orgwarden/governance/CauseEventName"] == "PutBucketPolicy"
+    assert fields["orgwarden/governance/CauseEventId"] == event["detail"]["eventID"]
+    assert fields["orgwarden/governance/CauseEventTime"].startswith(
+        event["detail"]["eventTime"][:19]
+    )
+    # The breach clock starts at discovery: the first observation is kept on later updates.
+    (record,) = sim.evidence().history(finding_id)
+    assert finding["FirstObservedAt"] == finding["CreatedAt"]
+    assert record.first_observed_at is not None
+    assert finding["Compliance"]["Status"] == "FAILED"

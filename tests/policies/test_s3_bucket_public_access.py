@@ -260,3 +260,19 @@ def test_failed_verdict_lists_the_offending_statements_and_grants_as_facts() -> 
 def test_a_single_statement_object_is_read_like_a_list() -> None:
     verdict = evaluate(bucket({"Version": "2012-10-17", "Statement": allow_public()}))
     assert verdict.status is Status.FAILED
+
+
+@pytest.mark.parametrize("group", ["AllUsers", "AuthenticatedUsers"])
+@pytest.mark.parametrize(("permission", "access"), [("READ", "read"), ("WRITE", "write")])
+def test_scenario_3_an_acl_grant_to_everyone_is_flagged(
+    group: str, permission: str, access: str
+) -> None:
+    grant = AclGrant(
+        grantee_type="Group",
+        grantee=f"http://acs.amazonaws.com/groups/global/{group}",
+        permission=permission,
+    )
+    verdict = evaluate(bucket(acl=(grant,)))
+    assert verdict.status is Status.FAILED
+    assert f"ACL grants {permission} to {group}" in verdict.reason
+    assert verdict.facts["public_access"] == [access]
