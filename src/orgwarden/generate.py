@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from orgwarden import iam_scopes
+from orgwarden.aws.inventory import COLLECTORS
 from orgwarden.aws.readers import READERS
 from orgwarden.aws.remediations import REMEDIATIONS
 from orgwarden.aws.tags import TAG_READ_PERMISSIONS
@@ -122,6 +123,7 @@ def member_role_permissions() -> dict[str, tuple[str, ...]]:
     """The IAM actions of each member role, by its logical id in member.yaml: what the readers
     (and the exemption-tag reads) and the fixes declare, whatever they are when this runs."""
     read = {p for reader in READERS.values() for p in reader.permissions}
+    read |= {p for collector in COLLECTORS.values() for p in collector.permissions}  # the sweep
     fix = {p for remediation in REMEDIATIONS.values() for p in remediation.permissions}
     return {
         "ReadRole": tuple(sorted(read | set(TAG_READ_PERMISSIONS))),
