@@ -109,9 +109,11 @@ def install() -> None:
     SecurityHubBackend.batch_import_findings = _import  # type: ignore[method-assign,assignment]
 
     def get_findings(self: Any, filters: Any = None, **kwargs: Any) -> Any:
-        # Filter first, then cut to the page size (one page: orgwarden asks by Id).
+        # Filter first, then page (the token is the offset of the next page).
         found = [f.as_dict() for f in self.findings if _matches(f.as_dict(), filters)]
-        return found[: int(kwargs.get("max_results") or 100)], None
+        start = int(kwargs.get("next_token") or 0)
+        end = start + int(kwargs.get("max_results") or 100)
+        return found[start:end], (str(end) if end < len(found) else None)
 
     SecurityHubBackend.get_findings = get_findings  # type: ignore[method-assign]
 

@@ -129,7 +129,7 @@ def test_open_after_follows_the_state_updates_rules() -> None:
 
 def test_records_from_a_newer_writer_are_read_without_their_unknown_fields() -> None:
     data = json.loads(record("bucket-1", fixed=True).model_dump_json())
-    data["exemption"] = {"owner": "marketing", "expires": "2027-01-01"}
+    data["approval_ticket"] = {"owner": "marketing", "expires": "2027-01-01"}
     data["action"]["approval"] = "CHG-1234"
     read = items.read_record(json.dumps(data))
     assert read.resource.resource_id == "bucket-1"
@@ -139,7 +139,7 @@ def test_records_from_a_newer_writer_are_read_without_their_unknown_fields() -> 
 
 def test_a_record_with_a_wrong_field_is_still_refused() -> None:
     data = json.loads(record("bucket-1").model_dump_json())
-    data["exemption"] = "x"
+    data["approval_ticket"] = "x"
     data["status"] = "MAYBE"
     with pytest.raises(ValidationError, match="status"):
         items.read_record(json.dumps(data))

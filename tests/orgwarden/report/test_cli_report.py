@@ -30,19 +30,21 @@ def test_report_on_the_demo_writes_the_page_and_the_csv(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    # The demo's two buckets: the public one fixed and verified, the deny-only one untouched.
-    assert "aws-fsbp: 2 finding(s) from 2 evidence record(s), 100.0% compliant, 0 open" in (
+    # The demo's three buckets: one closed by its owner after 72 hours (its Block Public Access
+    # call also judged by the S3.8 rule), one fixed and verified, the deny-only one untouched.
+    assert "aws-fsbp: 4 finding(s) from 5 evidence record(s), 100.0% compliant, 0 open" in (
         done.stdout
     )
     rows = list(csv.DictReader((tmp_path / "compliance-aws-fsbp.csv").open()))
     controls = {r["id"]: r for r in rows if r["scope"] == "control"}
-    assert set(controls) == {"S3.2", "S3.3"}
-    assert (controls["S3.2"]["passed"], controls["S3.2"]["failed"]) == ("2", "0")
-    [account] = [r for r in rows if r["scope"] == "account"]
-    assert account["percent_compliant"] == "100.0"
+    assert set(controls) == {"S3.2", "S3.3", "S3.8"}
+    assert (controls["S3.2"]["passed"], controls["S3.2"]["failed"]) == ("3", "0")
+    accounts = [r for r in rows if r["scope"] == "account"]
+    assert len(accounts) == 2
+    assert {a["percent_compliant"] for a in accounts} == {"100.0"}
     page = (tmp_path / "compliance-aws-fsbp.html").read_text(encoding="utf-8")
-    # the verified fix is one remediation episode
-    assert "the PASSED one that closed it; 1 episode(s)" in page
+    # the owner's fix after 72 hours and orgwarden's verified fix: two remediation episodes
+    assert "the PASSED one that closed it; 2 episode(s)" in page
 
 
 def test_report_refuses_an_unknown_framework(capsys: pytest.CaptureFixture[str]) -> None:
