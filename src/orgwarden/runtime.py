@@ -15,10 +15,11 @@ from orgwarden.aws.control_table import ControlTable
 from orgwarden.aws.evidence_store import EvidenceStore
 from orgwarden.aws.organization import Directory
 from orgwarden.aws.sessions import Sessions
+from orgwarden.config_rule import TagComplianceRule
 from orgwarden.evaluator import Evaluator, Outcome, parse_event
 from orgwarden.model.events import Event, EventContext
 from orgwarden.policy_file import default_policy
-from orgwarden.settings import Settings, SweepSettings
+from orgwarden.settings import ConfigRuleSettings, Settings, SweepSettings
 from orgwarden.sweep import Producer, SweepTask, run_task
 from policies import load_catalogue
 from policies.catalogue import Match
@@ -113,4 +114,24 @@ def sweep_producer() -> Producer:
         regions=tuple(settings.sweep_regions),
         home_region=sessions.home_region,
         catalogue=load_catalogue(),
+    )
+
+
+@cache
+def config_rule() -> TagComplianceRule:
+    """The Config custom rule, reaching members' Config through the configured role."""
+    settings = ConfigRuleSettings()
+    sessions = Sessions()
+    directory = organization_directory(sessions, settings.organization_role_arn)
+
+    def member_config(account_id: str, region: str) -> Any:
+        # Config invokes this function for any account that names it; only members are served.
+        if not directory.is_member(account_id):
+            raise PermissionError(f"{account_id} is not an active member of the organization")
+        return sessions.client(
+            "config", account_id=account_id, role_name=settings.config_rule_role_name, region=region
+        )
+
+    return TagComplianceRule(
+        load_catalogue(), default_policy(settings.policy_file), member_config, directory.ous
     )

@@ -41,3 +41,14 @@ class SweepSettings(BaseSettings):
     organization_role_arn: str | None = None
     # Regions to sweep, e.g. ["us-east-1", "eu-west-1"]; empty: the home region only.
     sweep_regions: list[str] = Field(default_factory=list)
+
+
+class ConfigRuleSettings(BaseSettings):
+    """The Config custom rule function's configuration (its function's environment)."""
+
+    model_config = SettingsConfigDict(env_prefix="ORGWARDEN_", extra="ignore", frozen=True)
+
+    organization_role_arn: str | None = None
+    # The member role the function reads Config and puts evaluations through.
+    config_rule_role_name: str = "OrgwardenConfigRule"
+    policy_file: str | None = None
