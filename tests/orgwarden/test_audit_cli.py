@@ -15,12 +15,14 @@ from orgwarden.demo import OPEN_FOR, seed
 from orgwarden.simulation import MANAGEMENT_ACCOUNT, SimulatedOrganization
 
 RULE = "s3_bucket_public_access"
+DEMO_BUCKETS: list[str] = []
 
 
 @pytest.fixture(scope="module")
 def demo(organization: SimulatedOrganization) -> audit_cli.EvidenceSource:
     """The demo's incidents, seeded once into the session's simulated organization."""
     seed(organization)
+    DEMO_BUCKETS[:] = demo_buckets(organization)
     return audit_cli.EvidenceSource(
         store=organization.evidence(),
         organizations=organization.session(MANAGEMENT_ACCOUNT).client("organizations"),
@@ -28,7 +30,21 @@ def demo(organization: SimulatedOrganization) -> audit_cli.EvidenceSource:
     )
 
 
+def demo_buckets(sim: SimulatedOrganization) -> list[str]:
+    """The demo's buckets: other tests leave findings in the same accounts of the session's
+    organization, so list queries are narrowed to these."""
+    sandbox = sim.accounts["sandbox-dev"].account_id
+    payments = sim.accounts["payments-prod"].account_id
+    return [
+        f"build-artifacts-{sandbox}",
+        f"payments-customer-data-{payments}",
+        f"payments-access-logs-{payments}",
+    ]
+
+
 def findings(source: audit_cli.EvidenceSource, *argv: str) -> tuple[int, str, str]:
+    if argv[:1] != ("show",) and "--resource" not in argv:
+        argv = (*argv, *(arg for b in DEMO_BUCKETS for arg in ("--resource", b)))
     out, err = io.StringIO(), io.StringIO()
     code = audit_cli.run(cli.parser().parse_args(["findings", *argv]), out, err, source)
     return code, out.getvalue(), err.getvalue()
