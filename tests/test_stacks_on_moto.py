@@ -33,7 +33,8 @@ NOT_IN_MOTO = {
     "AWS::SQS::QueuePolicy",
     "AWS::CloudWatch::Alarm",
     # moto 5's CloudFormation creates none of these either (the archive's Glue catalogue, its
-    # bucket policy, the sweep's Scheduler schedule, the Config organization rule): test_template.py checks them statically.
+    # bucket policy, the sweep's Scheduler schedule, the Config organization rule):
+    # test_template.py checks them statically.
     "AWS::Glue::Database",
     "AWS::Glue::Table",
     "AWS::S3::BucketPolicy",
