@@ -112,58 +112,6 @@ def _scan(profile: str | None, regions: list[str], only: list[str]) -> int:
         progress.print("building the simulated organization and playing the demo's incidents")
         sim = build_organization()
         seed(sim)
-        evaluator = build_evaluator(Settings(), Sessions())  # type: ignore[call-arg]
-        result = scan(evaluator, [HOME_REGION], HOME_REGION, progress, only)
-        out.print(summary_table(result))
-        members = [a for a in sim.accounts.values() if a.name != "security-tooling"]
-        imported = {a.name: len(sim.findings(a.account_id)) for a in members}
-        out.print(
-            "Security Hub findings: "
-            + ", ".join(f"{name} {count}" for name, count in imported.items())
-        )
-    return _report_failed_tasks(result.failed_tasks)
-
-
-def _report_failed_tasks(failed: list[tuple[Any, str]]) -> int:
-    for task, reason in failed:
-        print(
-            f"task failed: {task.account_id} {task.region} {task.resource_type}: {reason}",
-            file=sys.stderr,
-        )
-    return 1 if failed else 0
-
-
-def _scan(profile: str | None, regions: list[str], only: list[str]) -> int:
-    # Loaded on use: rich and the AWS wiring are not needed by the other commands.
-    from rich.console import Console  # noqa: PLC0415
-
-    from orgwarden.aws.sessions import Sessions  # noqa: PLC0415
-    from orgwarden.runtime import build_evaluator  # noqa: PLC0415
-    from orgwarden.scan import scan, summary_table  # noqa: PLC0415
-    from orgwarden.settings import Settings  # noqa: PLC0415
-
-    out, progress = Console(), Console(stderr=True)
-    if profile or regions:
-        try:
-            settings = Settings()  # type: ignore[call-arg]  # the deployed stack's, from the environment
-        except ValueError as error:
-            print(f"set the deployed stack's ORGWARDEN_* settings: {error}", file=sys.stderr)
-            return 2
-        sessions = Sessions.from_profile(profile, regions[0] if regions else None)
-        home = sessions.home_region
-        result = scan(build_evaluator(settings, sessions), regions or [home], home, progress, only)
-        out.print(summary_table(result))
-        return _report_failed_tasks(result.failed_tasks)
-
-    from orgwarden.demo import seed  # noqa: PLC0415
-    from orgwarden.simulation import HOME_REGION, build_organization, moto_endpoint  # noqa: PLC0415
-
-    # The evaluator logs to stdout; keep the summary readable (findings and evidence tell all).
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "CRITICAL")
-    with moto_endpoint():
-        progress.print("building the simulated organization and playing the demo's incidents")
-        sim = build_organization()
-        seed(sim)
         os.environ.update(sim.evaluator_environment())
         evaluator = build_evaluator(Settings(), Sessions())  # type: ignore[call-arg]
         result = scan(evaluator, [HOME_REGION], HOME_REGION, progress, only)
