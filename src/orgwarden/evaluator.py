@@ -233,7 +233,7 @@ class Evaluator:
             mode=mode,
             principal_arn=cause.principal_arn if cause else None,
             own_role_names=self.settings.own_role_names,
-            break_glass=self.policy.break_glass,
+            break_glass=self.policy.break_glass + self.settings.break_glass,
             waiver=exemption.active,
             exemption_unknown=exemption_unknown is not None,
         )
