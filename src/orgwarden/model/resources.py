@@ -115,7 +115,8 @@ class BucketAccess(BaseModel):
     """Everything that decides whether a bucket is publicly accessible.
 
     `policy` and `acl` are None when they were not read because Block Public Access (bucket and
-    account combined) already neutralises anything they could grant.
+    account combined) already neutralises anything they could grant; `acl` also when the policy
+    alone already makes the bucket public (the ACL cannot change that verdict).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
