@@ -28,7 +28,7 @@ from orgwarden.aws.securityhub import (
     set_workflow,
     workflow_status,
 )
-from orgwarden.aws.sessions import Sessions
+from orgwarden.aws.sessions import Sessions, forget_reads, reads_shared
 from orgwarden.aws.tags import read_tags
 from orgwarden.decision import Act, Decision, Guards, decide
 from orgwarden.exemptions import ExemptionCheck, find_exemption
@@ -170,7 +170,8 @@ class Evaluator:
         # Validate every identifier before the first API call for any of them.
         for match in matches:
             self._ref(match.rule, match.resource_id, match.account_id, match.region)
-        return [outcome for match in matches if (outcome := run(match, cause))]
+        with reads_shared():  # the rules an event triggers read each part of a resource once
+            return [outcome for match in matches if (outcome := run(match, cause))]
 
     def _check_trust(self, event: Event, matches: list[Match]) -> None:
         """Act only for accounts of our organization, on events their own account delivered.
@@ -426,6 +427,7 @@ class Evaluator:
                 if delays:
                     # Eventual consistency right after a create: read again before judging.
                     self.sleep(delays.pop(0))
+                    forget_reads()
                     continue
                 return None, Verdict(
                     status=Status.NOT_APPLICABLE, reason=f"Resource is gone: {error}"
