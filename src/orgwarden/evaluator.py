@@ -464,17 +464,20 @@ class Evaluator:
             return guards
         now = self.clock()
         owner = f"{subject.cause.event_id if subject.cause else 'sweep'}#{fid}"
-        if not self.control.acquire_fix_lease(fid, owner, now, FIX_LEASE_SECONDS):
-            metrics.add_metric(name="FixesAlreadyUnderWay", unit=MetricUnit.Count, value=1)
-            return guards.model_copy(update={"fix_in_progress": True})
         limit = self.policy.rate_limit
-        allowed, _ = self.control.take_rate_slot(
-            f"{subject.ref.account_id}#{subject.rule.spec.id}",
+        refused = self.control.reserve_fix(
+            fid,
+            owner,
             now,
+            FIX_LEASE_SECONDS,
+            scope=f"{subject.ref.account_id}#{subject.rule.spec.id}",
             limit=limit.limit,
             window_minutes=limit.window_minutes,
         )
-        if not allowed:
+        if refused == "lease":
+            metrics.add_metric(name="FixesAlreadyUnderWay", unit=MetricUnit.Count, value=1)
+            return guards.model_copy(update={"fix_in_progress": True})
+        if refused == "rate":
             metrics.add_metric(name="RemediationsRateLimited", unit=MetricUnit.Count, value=1)
             return guards.model_copy(update={"rate_limited": True})
         return guards
