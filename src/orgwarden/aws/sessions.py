@@ -114,7 +114,7 @@ class _ReadSharing:
 
 @dataclass
 class _Credentials:
-    session: boto3.Session
+    keys: dict[str, str]  # boto3's aws_access_key_id, aws_secret_access_key, aws_session_token
     expires: datetime
 
 
@@ -122,7 +122,9 @@ class Sessions:
     """Hands out boto3 clients acting as one of orgwarden's roles in a member account.
 
     Assumed-role credentials are cached per (account, role) and clients per (account, role,
-    region, service); a warm Lambda therefore makes one AssumeRole per role and account.
+    region, service); a warm Lambda therefore makes one AssumeRole per role and account. Every
+    client is made by the one base session, whatever its credentials, so each service's model
+    is loaded once per container, not once per role.
     """
 
     def __init__(self, base: boto3.Session | None = None, partition: str = "aws") -> None:
@@ -132,6 +134,7 @@ class Sessions:
         self._config = client_config()
         self._credentials: dict[tuple[str, str], _Credentials] = {}
         self._clients: dict[tuple[str, str, str, str], Any] = {}
+        self._home: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._sts: Any = None
 
@@ -150,11 +153,13 @@ class Sessions:
     def client(self, service: str, *, account_id: str, role_name: str, region: str) -> Any:
         """A client for `service` in `account_id`/`region`, acting as `role_name`."""
         with self._lock:
-            session = self._session(account_id, role_name)
+            credentials = self._assumed(account_id, role_name)
             key = (account_id, role_name, region, service)
             cached = self._clients.get(key)
-            if cached is None or cached[0] is not session:
-                client = session.client(service, region_name=region, config=self._config)
+            if cached is None or cached[0] is not credentials:
+                client = self._base.client(
+                    service, region_name=region, config=self._config, **credentials.keys
+                )
                 if service == "s3control" and self._endpoint_url:
                     client.meta.events.register("before-send.s3-control", _strip_account_host)
                 sharing = _ReadSharing("/".join(key), service)
@@ -162,13 +167,20 @@ class Sessions:
                 # First, so an answered read is not sent (nor seen by other handlers).
                 client.meta.events.register_first("before-call.*.*", sharing.answer)
                 client.meta.events.register("after-call", sharing.keep)
-                cached = (session, client)
+                cached = (credentials, client)
                 self._clients[key] = cached
             return cached[1]
 
     def home_client(self, service: str, region: str | None = None) -> Any:
-        """A client in the service's own (security tooling) account, with its own credentials."""
-        return self._base.client(service, region_name=region, config=self._config)
+        """A client in the service's own (security tooling) account, with its own credentials;
+        one per service and region (the evidence store and the idempotency layer share one)."""
+        with self._lock:
+            key = (service, region or "")
+            if key not in self._home:
+                self._home[key] = self._base.client(
+                    service, region_name=region, config=self._config
+                )
+            return self._home[key]
 
     def assumed_client(self, service: str, role_arn: str, region: str | None = None) -> Any:
         """A client acting as a role given by ARN (e.g. an Organizations reader)."""
@@ -177,12 +189,12 @@ class Sessions:
             service, account_id=account_id, role_name=role_name, region=region or "us-east-1"
         )
 
-    def _session(self, account_id: str, role_name: str) -> boto3.Session:
+    def _assumed(self, account_id: str, role_name: str) -> _Credentials:
         key = (account_id, role_name)
         now = datetime.now(UTC)
         cached = self._credentials.get(key)
         if cached and cached.expires - REFRESH_MARGIN > now:
-            return cached.session
+            return cached
         role_arn = self.role_arn(account_id, role_name)
         if self._sts is None:
             self._sts = self._base.client("sts", config=self._config)
@@ -193,10 +205,13 @@ class Sessions:
                 raise AccessDenied("sts:AssumeRole", role_arn, str(error)) from error
             raise
         creds = answer["Credentials"]
-        session = boto3.Session(
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
+        assumed = _Credentials(
+            keys={
+                "aws_access_key_id": creds["AccessKeyId"],
+                "aws_secret_access_key": creds["SecretAccessKey"],
+                "aws_session_token": creds["SessionToken"],
+            },
+            expires=creds["Expiration"],
         )
-        self._credentials[key] = _Credentials(session=session, expires=creds["Expiration"])
-        return session
+        self._credentials[key] = assumed
+        return assumed
