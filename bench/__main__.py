@@ -11,14 +11,16 @@ docs/benchmarks.md alone unless `--out` is given.
 
 import argparse
 import importlib
+import importlib.util
+import json
 import os
 import platform
 import shlex
+import subprocess
 import sys
 import time
-import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -44,24 +46,33 @@ class Result:
     error: str | None = None
 
 
+def rows_of(name: str, quick: bool) -> list[Row]:
+    """A benchmark's rows, from a fresh Python: each benchmark starts clean (moto keeps its state
+    per process, the call counters patch botocore, the measured handler reads the environment).
+    Its progress goes to stderr as it runs."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench", "--rows-of", name, *(["--quick"] if quick else [])],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    return [Row(**row) for row in json.loads(out.stdout.strip().splitlines()[-1])]
+
+
 def run(names: Sequence[str], quick: bool, console: Console) -> list[Result]:
     results = []
     for number, name in enumerate(names, 1):
-        try:
-            module = importlib.import_module(f"bench.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"bench.{name}":
-                raise
+        if importlib.util.find_spec(f"bench.{name}") is None:
             console.print(f"[yellow]bench.{name} is not there: skipped[/]")
             continue
         console.print(f"[bold][{number}/{len(names)}] {name}[/] ...")
         started = time.perf_counter()
         try:
-            found = module.rows(quick=quick)
-        except Exception as error:  # noqa: BLE001 - reported in the table, the run goes on
-            console.print(traceback.format_exc(), markup=False)
+            found = rows_of(name, quick)
+        except subprocess.CalledProcessError as error:
             seconds = time.perf_counter() - started
-            results.append(Result(name, [], seconds, f"{type(error).__name__}: {error}"))
+            results.append(Result(name, [], seconds, f"exited with status {error.returncode}"))
             console.print(f"[red][{number}/{len(names)}] {name} failed after {seconds:.0f} s[/]")
             continue
         seconds = time.perf_counter() - started
@@ -168,7 +179,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="run only these benchmarks",
     )
     parser.add_argument("--out", type=Path, help=f"where to write the table (default {DOCUMENT})")
+    parser.add_argument("--rows-of", help=argparse.SUPPRESS)  # one benchmark, rows as JSON
     args = parser.parse_args(argv)
+    if args.rows_of:
+        found = importlib.import_module(f"bench.{args.rows_of}").rows(quick=args.quick)
+        print(json.dumps([asdict(row) for row in found]))
+        return 0
     names = args.only or DEFAULT
     console = Console(stderr=True)
     given = list(sys.argv[1:] if argv is None else argv)

@@ -22,9 +22,9 @@ from typing import Any
 
 from bench import peer
 from bench.call_count import CallCounter, by_kind
-from bench.organization import evaluator_environment, queued, simulated
+from bench.organization import queued, simulated
 from bench.table import Row
-from orgwarden.demo import make_drift, public_read_policy
+from orgwarden.demo import evaluator_environment, make_drift, public_read_policy
 from orgwarden.instance_drift import launch_instance
 from orgwarden.simulated_drift import create_bucket
 from orgwarden.simulation import (

@@ -40,19 +40,10 @@ PROBE = (
 # A cold container's first event: import the handler, then handle one SQS batch.
 FIRST_EVENT = """
 import json, sys, time
+from bench.lambda_context import Context
 started = time.perf_counter()
 from handlers.evaluator import handler
 imported = time.perf_counter()
-
-class Context:
-    function_name = "orgwarden-evaluator"
-    memory_limit_in_mb = 128
-    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:orgwarden-evaluator"
-    aws_request_id = "00000000-0000-4000-8000-000000000000"
-
-    @staticmethod
-    def get_remaining_time_in_millis():
-        return 60_000
 
 answer = handler(json.load(open(sys.argv[1])), Context())
 assert answer == {"batchItemFailures": []}, answer

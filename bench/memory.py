@@ -40,16 +40,7 @@ if sys.argv[2] == "tracemalloc":
     import tracemalloc
     tracemalloc.start()
 from handlers.evaluator import handler
-
-class Context:
-    function_name = "orgwarden-evaluator"
-    memory_limit_in_mb = 128
-    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:orgwarden-evaluator"
-    aws_request_id = "00000000-0000-4000-8000-000000000000"
-
-    @staticmethod
-    def get_remaining_time_in_millis():
-        return 60_000
+from bench.lambda_context import Context
 
 batch = json.load(open(sys.argv[1]))
 answer = handler(batch, Context())

@@ -1,7 +1,8 @@
-"""The simulated organization a benchmark measures in, and the evaluator's environment there.
+"""The simulated organization a benchmark measures in, and a fresh evaluator's environment.
 
 A benchmark run starts moto's server and builds the organization (`simulated()`); the smoke
-tests hand in the one their session already has.
+tests hand in the one their session already has. In-process measurements take the evaluator's
+environment with `orgwarden.demo.evaluator_environment`.
 """
 
 import json
@@ -28,32 +29,12 @@ def simulated(organization: SimulatedOrganization | None = None) -> Iterator[Sim
         yield build_organization()
 
 
-@contextmanager
-def evaluator_environment(sim: SimulatedOrganization, modes: dict[str, str]) -> Iterator[None]:
-    """This process as the evaluator function (the tooling account's environment, these rule
-    modes) for the block; the handler's wiring is rebuilt from it, and everything restored."""
-    from orgwarden.runtime import event_service  # noqa: PLC0415 - after the caller's imports
-
-    env = sim.evaluator_environment(modes=modes) | QUIET
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    event_service.cache_clear()
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        event_service.cache_clear()
-
-
 def child_environment(sim: SimulatedOrganization, modes: dict[str, str]) -> dict[str, str]:
     """The environment of a fresh Python run as the evaluator function against moto's server."""
     env = sim.evaluator_environment(modes=modes) | QUIET
     env |= {key: os.environ[key] for key in ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION")}
-    return env | {"PYTHONPATH": str(SRC), "PATH": os.environ.get("PATH", "")}
+    # src for orgwarden, the checkout for bench.lambda_context.
+    return env | {"PYTHONPATH": f"{SRC}:{SRC.parent}", "PATH": os.environ.get("PATH", "")}
 
 
 def queued(

@@ -1,5 +1,3 @@
-import sys
-import types
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,13 +11,10 @@ from bench import __main__ as runner
 def test_one_table_with_the_command_the_machine_and_the_notes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A stand-in benchmark module: the runner, not a measurement, is under test.
-    stand_in = types.ModuleType("bench.stand_in")
-    stand_in.rows = lambda quick: [  # type: ignore[attr-defined]
-        Row("Root sign-in events per second", "7,000", target="≥ 5,000", met=True, note="n")
-    ]
-    monkeypatch.setitem(sys.modules, "bench.stand_in", stand_in)
-    monkeypatch.setattr(runner, "DEFAULT", ("stand_in", "not_there"))
+    # Stand-in rows: the runner, not a measurement, is under test.
+    stand_in = Row("Root sign-in events per second", "7,000", target="≥ 5,000", met=True, note="n")
+    monkeypatch.setattr(runner, "rows_of", lambda name, quick: [stand_in])
+    monkeypatch.setattr(runner, "DEFAULT", ("table", "not_there"))
     out = tmp_path / "benchmarks.md"
     assert runner.main(["--quick", "--out", str(out)]) == 0
     text = out.read_text()
@@ -29,7 +24,7 @@ def test_one_table_with_the_command_the_machine_and_the_notes(
     assert "| Cores |" in text
     assert "| Root sign-in events per second [1] | 7,000 | — | ≥ 5,000 | met |" in text
     assert "## Notes" in text
-    assert "1. **Root sign-in events per second** (stand_in," in text
+    assert "1. **Root sign-in events per second** (table," in text
 
 
 def test_a_partial_run_leaves_the_document_alone(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -37,6 +32,12 @@ def test_a_partial_run_leaves_the_document_alone(monkeypatch: pytest.MonkeyPatch
     before = runner.DOCUMENT.read_text() if runner.DOCUMENT.exists() else None
     assert runner.main(["--quick"]) == 0
     assert (runner.DOCUMENT.read_text() if runner.DOCUMENT.exists() else None) == before
+
+
+def test_rows_come_from_a_fresh_python() -> None:
+    (row,) = runner.rows_of("event_rate", quick=True)
+    assert row.measure.startswith("Root sign-in events per second")
+    assert row.met in (True, False)
 
 
 def test_a_missing_benchmark_is_skipped_and_a_failing_one_reported() -> None:
