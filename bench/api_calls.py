@@ -47,6 +47,25 @@ class Scenario:
     rules: tuple[str, ...]  # orgwarden's rules the event triggers (all in enforce)
     drift: Callable[[SimulatedOrganization, str], dict[str, Any]]  # (sim, name) -> event
     peer_policies: tuple[dict[str, Any], ...]  # Cloud Custodian's equivalent, one per rule
+    # Why the member-account count is what it is, what was not done and why, what is left.
+    why: str = ""
+    peer_why: str = ""
+
+
+# Where the own-table calls go, for every event: per (rule, resource) Powertools' idempotency
+# record (2), the finding's prior state (1), its evidence (state and history, 2), and per fix
+# the lease and rate-limit slot (1, one transaction).
+OWN_TABLES = (
+    "Own tables per (rule, resource): idempotency record 2 (Powertools), prior state 1, "
+    "evidence state + history 2; per fix: lease and rate-limit slot 1 (one transaction). Left: "
+    "evidence state + history in one TransactWriteItems conditional on the state read first "
+    "(-1 per rule), and one idempotency record per event instead of per (rule, resource) "
+    "(-2 per extra rule)."
+)
+S3_PEER = (
+    "Its S3 resource reads every bucket sub-document for each policy (its default), tags the "
+    "bucket with the finding id and does not verify its fix."
+)
 
 
 def _put_bucket_policy(sim: SimulatedOrganization, name: str) -> dict[str, Any]:
@@ -117,6 +136,20 @@ SCENARIOS = (
                 {"type": "set-public-block"},
             ),
         ),
+        why=(
+            "With verification and the exemption check kept, a fix costs at least 5: a read, "
+            "the exemption tags, the fix, the verification, the import. S3 spreads what decides "
+            "'public' over three reads (the bucket's and the account's Block Public Access, the "
+            "policy); the ACL is not read when the policy alone makes the bucket public. Not "
+            "done: judging the policy in the event's requestParameters (it is what was asked, "
+            "not the bucket now: a late or reordered event would judge a replaced policy), and "
+            "GetBucketPolicyStatus (it answers for the policy alone and names no statement, so "
+            "it would replace GetBucketPolicy one for one). What would close it: the account's "
+            "Block Public Access and the exemption tags from orgwarden's own store, kept by "
+            "their own events (PutAccountPublicAccessBlock, PutBucketTagging), which moves 2 "
+            "member reads to 1 own-table read."
+        ),
+        peer_why=S3_PEER,
     ),
     Scenario(
         "CreateBucket",
@@ -148,6 +181,17 @@ SCENARIOS = (
             ),
             _policy("s3-tags", "aws.s3", S3_CREATE, [MISSING_TAGS], TAG_CREATOR),
         ),
+        why=(
+            "Four rules judge the new bucket, each with its own verdict, fix, verification and "
+            "finding (3 fixes here); within the event each part of the bucket is read once and "
+            "shared until a fix changes the bucket (any S3 change forgets the event's S3 "
+            "reads, so later rules read the tags again). The tag fix reads the tags once more "
+            "right before writing them back (PutBucketTagging replaces the whole set). Left: "
+            "one import for the event's four findings (-3; it needs the event, not each (rule, "
+            "resource), as the idempotency unit), and a fix forgetting only what it changed "
+            "(-2)."
+        ),
+        peer_why=S3_PEER,
     ),
     Scenario(
         "RunInstances",
@@ -163,6 +207,16 @@ SCENARIOS = (
                 {"type": "set-metadata-access", "tokens": "required"},
             ),
             _policy("ec2-tags", "aws.ec2", EC2_RUN, [MISSING_TAGS], TAG_CREATOR),
+        ),
+        why=(
+            "Two rules: one DescribeInstances serves both rules and both exemption checks "
+            "(tags come with the instance); then per rule a fix, a verification "
+            "(DescribeInstances again) and a finding. With both fixes verified the floor is "
+            "6; left: one import for both findings (-1)."
+        ),
+        peer_why=(
+            "Each policy describes the instance; post-finding tags the instance with the "
+            "finding id; no verification."
         ),
     ),
 )
@@ -226,29 +280,46 @@ def _ops(calls: dict[str, int], kinds: tuple[str, ...]) -> str:
 
 
 def scenario_row(
-    scenario: Scenario, ours: dict[str, dict[str, int]], theirs: dict[str, dict[str, int]] | None
+    scenario: Scenario,
+    ours: dict[str, dict[str, int]],
+    theirs: dict[str, dict[str, int]] | None,
+    tuned: tuple[dict[str, int], bool] | None = None,
 ) -> Row:
+    """`tuned`: Cloud Custodian's calls with `augment-keys: detect`, and whether the bucket
+    was then fixed."""
     label = "warm" if "warm" in ours else "cold"
     warm = by_kind(ours[label])
     cold = by_kind(ours["cold"])
     note = (
-        f"{scenario.story}; rules in enforce: {', '.join(scenario.rules)}. orgwarden {label}: "
-        f"member account {warm['member']} ({_ops(ours[label], ('member',))}); own tables "
-        f"{warm['own']} ({_ops(ours[label], ('own',))}). Cold container: {cold['member']} "
-        f"member + {cold['own']} own + {cold['sts']} STS + {cold['organizations']} "
-        "Organizations."
+        f"{scenario.story[0].upper()}{scenario.story[1:]}; rules in enforce: "
+        f"{', '.join(scenario.rules)}. orgwarden {label}: member account {warm['member']} "
+        f"({_ops(ours[label], ('member',))}); own tables {warm['own']} "
+        f"({_ops(ours[label], ('own',))}). Cold container: {cold['member']} member + "
+        f"{cold['own']} own + {cold['sts']} STS AssumeRole + {cold['organizations']} "
+        f"Organizations. {scenario.why} {OWN_TABLES}"
     )
     peer_figure = peer.NOT_INSTALLED
     if theirs is not None:
         peer_label = label if label in theirs else "cold"
         them = by_kind(theirs[peer_label])
         peer_figure = f"{them['member']} (+ {them['sts']} STS)"
+        policies = len(scenario.peer_policies)
         note += (
-            f" Cloud Custodian {peer_label} ({len(scenario.peer_policies)} policies, one "
-            f"function each): member account {them['member']} "
-            f"({_ops(theirs[peer_label], ('member',))}); STS {them['sts']}; own "
-            f"{them['own']}. It reads every configured sub-document of the resource per "
-            "policy, does not verify its fix, and assumes the member role on every event."
+            f" Cloud Custodian {peer_label} ({policies} {'policy' if policies == 1 else 'policies'}"
+            f", one function each, member role assumed on every event): member account "
+            f"{them['member']} ({_ops(theirs[peer_label], ('member',))}); STS {them['sts']}. "
+            f"{scenario.peer_why}"
+        )
+    if tuned is not None:
+        calls, fixed = tuned
+        note += (
+            f" With `augment-keys: detect` it makes {by_kind(calls)['member']} member calls, "
+            + (
+                "and still fixes the bucket."
+                if fixed
+                else "but no longer reads the policy: "
+                "the public bucket is left public, so its default is the figure."
+            )
         )
     return Row(
         measure=f"API calls per {scenario.event_name} event, member account ({label})",
@@ -260,11 +331,31 @@ def scenario_row(
     )
 
 
-def measure(
-    quick: bool, organization: SimulatedOrganization | None = None
-) -> tuple[tuple[Scenario, ...], Calls, Calls | None]:
+def measure_tuned_peer(sim: SimulatedOrganization, python: str) -> tuple[dict[str, int], bool]:
+    """Cloud Custodian on PutBucketPolicy with its cost-saving `augment-keys: detect` (only the
+    sub-documents its filters name are read): its calls, and whether it still fixed the bucket."""
+    scenario = SCENARIOS[0]
+    name = f"c7n-detect-{os.urandom(3).hex()}"
+    (message,) = queued(sim, [scenario.drift(sim, name)])
+    policies = [{**p, "query": [{"augment-keys": "detect"}]} for p in scenario.peer_policies]
+    job = {
+        "mode": "calls",
+        "account_id": sim.tooling.account_id,
+        "region": HOME_REGION,
+        "policies": policies,
+        "events": [("cold", json.loads(message["Body"]))],
+    }
+    calls = peer.run_driver(python, job, peer.driver_env(dict(os.environ)))["calls"]["cold"]
+    fixed = sim.bucket_block(sim.accounts[ACCOUNT].account_id, name) is not None
+    return calls, fixed
+
+
+Measured = tuple[tuple[Scenario, ...], Calls, Calls | None, tuple[dict[str, int], bool] | None]
+
+
+def measure(quick: bool, organization: SimulatedOrganization | None = None) -> Measured:
     """Count the calls of each scenario (quick: PutBucketPolicy, cold only), ours and the
-    peer's (None when it is not installed)."""
+    peer's (None when it is not installed; its tuned variant only in a full run)."""
     scenarios = SCENARIOS[:1] if quick else SCENARIOS
     python = peer.available(quick)
     counter = CallCounter()
@@ -273,21 +364,27 @@ def measure(
         with simulated(organization) as sim, evaluator_environment(sim, ENFORCED):
             ours = measure_ours(sim, counter, scenarios, warm=not quick)
             theirs = measure_peer(sim, python, scenarios, not quick) if python else None
+            tuned = measure_tuned_peer(sim, python) if python and not quick else None
     finally:
         counter.uninstall()
-    return scenarios, ours, theirs
+    return scenarios, ours, theirs, tuned
 
 
 def rows(quick: bool = False, organization: SimulatedOrganization | None = None) -> list[Row]:
-    scenarios, ours, theirs = measure(quick, organization)
+    scenarios, ours, theirs, tuned = measure(quick, organization)
     return [
-        scenario_row(s, ours[s.event_name], theirs[s.event_name] if theirs else None)
+        scenario_row(
+            s,
+            ours[s.event_name],
+            theirs[s.event_name] if theirs else None,
+            tuned if s is SCENARIOS[0] else None,
+        )
         for s in scenarios
     ]
 
 
 def main() -> None:
-    scenarios, ours, theirs = measure(quick=False)
+    scenarios, ours, theirs, _ = measure(quick=False)
     for scenario in scenarios:
         print(f"\n{scenario.event_name}: {scenario.story}")
         tools = {"orgwarden": ours[scenario.event_name]}

@@ -202,7 +202,10 @@ def rows(quick: bool = False, build_package: bool = True, organization: Any = No
             "the parent across fork and exec). "
             "Traced: tracemalloc's peak of Python allocations in a second such process (imports "
             "included). "
-            + ", ".join(f"{f['records']} records, {f['failures']} failed" for f in found.values())
+            + "; ".join(
+                f"{mode} run: {f['records']} records, {f['failures']} failed"
+                for mode, f in found.items()
+            )
             + "."
         ),
     )

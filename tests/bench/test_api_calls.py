@@ -8,8 +8,9 @@ from tests.bench.conftest import needs_peer, well_formed
 def test_rows_count_every_call_of_the_handler(
     organization: SimulatedOrganization, without_peer: None
 ) -> None:
-    scenarios, ours, theirs = api_calls.measure(quick=True, organization=organization)
+    scenarios, ours, theirs, tuned = api_calls.measure(quick=True, organization=organization)
     assert theirs is None
+    assert tuned is None
     (scenario,) = scenarios
     calls = ours[scenario.event_name]["cold"]
     totals = by_kind(calls)
