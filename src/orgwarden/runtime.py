@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 
 from orgwarden.aws.control_table import ControlTable
+from orgwarden.aws.dead_letter_queue import DeadLetterQueue
 from orgwarden.aws.evidence_store import EvidenceStore
 from orgwarden.aws.organization import Directory
 from orgwarden.aws.sessions import Sessions
@@ -33,9 +34,17 @@ class EventService:
     """
 
     def __init__(
-        self, evaluator: Evaluator, persistence: DynamoDBPersistenceLayer, ttl: int
+        self,
+        evaluator: Evaluator,
+        persistence: DynamoDBPersistenceLayer,
+        ttl: int,
+        *,
+        dead_letters: DeadLetterQueue | None = None,
+        max_receive_count: int = 5,
     ) -> None:
         self.evaluator = evaluator
+        self.dead_letters = dead_letters
+        self.max_receive_count = max_receive_count
         self.idempotency = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=ttl)
         self._once = idempotent_function(
             data_keyword_argument="subject", config=self.idempotency, persistence_store=persistence
@@ -100,7 +109,18 @@ def event_service() -> EventService:
     persistence = DynamoDBPersistenceLayer(
         table_name=settings.idempotency_table, boto3_client=sessions.home_client("dynamodb")
     )
-    return EventService(evaluator, persistence, settings.idempotency_ttl_seconds)
+    dead_letters = (
+        DeadLetterQueue(lambda: sessions.home_client("sqs"), settings.dead_letter_queue_url)
+        if settings.dead_letter_queue_url
+        else None
+    )
+    return EventService(
+        evaluator,
+        persistence,
+        settings.idempotency_ttl_seconds,
+        dead_letters=dead_letters,
+        max_receive_count=settings.max_receive_count,
+    )
 
 
 @cache
