@@ -285,16 +285,18 @@ def _restore_account(body: str) -> str:
     """Put back the envelope's `account`, which moto's EventBridge drops on delivery to SQS.
 
     Real EventBridge keeps it, and a forwarded event keeps the member's account: that is the
-    CloudTrail detail's `recipientAccountId` (a GuardDuty finding's `accountId`). Bodies that
-    are not such events pass unchanged.
+    CloudTrail detail's `recipientAccountId` (a GuardDuty finding's `accountId`). A replayed
+    event keeps the account moto archived, the tooling account that `deliver` puts events as
+    in place of the member's forwarding rule: it is put back the same way. Bodies that are not
+    such events pass unchanged.
     """
     try:
         event = json.loads(body)
-        if "account" not in event:
+        if "account" not in event or "replay-name" in event:
             detail = event["detail"]
             # CloudTrail names the member in recipientAccountId, a GuardDuty finding in accountId.
             account = detail.get("recipientAccountId") or detail["accountId"]
-            event = {"account": account, **event}
+            event = {**event, "account": account}
             return json.dumps(event)
     except (ValueError, KeyError, TypeError):
         pass
