@@ -3,7 +3,7 @@
 import os
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,7 +39,8 @@ _ACCOUNT_LABEL = re.compile(r"^(https?://)\d{12}\.")
 
 @dataclass
 class _Credentials:
-    session: boto3.Session
+    # aws_access_key_id, aws_secret_access_key, aws_session_token; never in a repr
+    keys: dict[str, str] = field(repr=False)
     expires: datetime
 
 
@@ -47,7 +48,10 @@ class Sessions:
     """Hands out boto3 clients acting as one of orgwarden's roles in a member account.
 
     Assumed-role credentials are cached per (account, role) and clients per (account, role,
-    region, service); a warm Lambda therefore makes one AssumeRole per role and account.
+    region, service); a warm Lambda therefore makes one AssumeRole per role and account. Every
+    client comes from the one base session, given the role's credentials, so each service's
+    model is loaded once: a session per role would load them again, about 20 MB per member
+    account and role.
     """
 
     def __init__(self, base: boto3.Session | None = None, partition: str = "aws") -> None:
@@ -75,14 +79,16 @@ class Sessions:
     def client(self, service: str, *, account_id: str, role_name: str, region: str) -> Any:
         """A client for `service` in `account_id`/`region`, acting as `role_name`."""
         with self._lock:
-            session = self._session(account_id, role_name)
+            credentials = self._assumed(account_id, role_name)
             key = (account_id, role_name, region, service)
             cached = self._clients.get(key)
-            if cached is None or cached[0] is not session:
-                client = session.client(service, region_name=region, config=self._config)
+            if cached is None or cached[0] is not credentials:
+                client = self._base.client(
+                    service, region_name=region, config=self._config, **credentials.keys
+                )
                 if service == "s3control" and self._endpoint_url:
                     client.meta.events.register("before-send.s3-control", _strip_account_host)
-                cached = (session, client)
+                cached = (credentials, client)
                 self._clients[key] = cached
             return cached[1]
 
@@ -97,12 +103,12 @@ class Sessions:
             service, account_id=account_id, role_name=role_name, region=region or "us-east-1"
         )
 
-    def _session(self, account_id: str, role_name: str) -> boto3.Session:
+    def _assumed(self, account_id: str, role_name: str) -> _Credentials:
         key = (account_id, role_name)
         now = datetime.now(UTC)
         cached = self._credentials.get(key)
         if cached and cached.expires - REFRESH_MARGIN > now:
-            return cached.session
+            return cached
         role_arn = self.role_arn(account_id, role_name)
         if self._sts is None:
             self._sts = self._base.client("sts", config=self._config)
@@ -113,10 +119,13 @@ class Sessions:
                 raise AccessDenied("sts:AssumeRole", role_arn, str(error)) from error
             raise
         creds = answer["Credentials"]
-        session = boto3.Session(
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
+        assumed = _Credentials(
+            keys={
+                "aws_access_key_id": creds["AccessKeyId"],
+                "aws_secret_access_key": creds["SecretAccessKey"],
+                "aws_session_token": creds["SessionToken"],
+            },
+            expires=creds["Expiration"],
         )
-        self._credentials[key] = _Credentials(session=session, expires=creds["Expiration"])
-        return session
+        self._credentials[key] = assumed
+        return assumed
