@@ -74,18 +74,23 @@ class Balance:
         }
 
 
+def received_keys(messages: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The ledger keys of received SQS messages (as ReceiveMessage returns them), one each."""
+    return [message_key(m["Body"], m["MessageId"]) for m in messages]
+
+
 def reconcile(
-    received: Iterable[Mapping[str, Any]],
+    received: Iterable[str],
     evaluated_ids: Set[str],
     dead_letter_messages: Iterable[Mapping[str, Any]],
     *,
     silent: Set[str] = frozenset(),
 ) -> Balance:
-    """Reconcile the received SQS messages (as ReceiveMessage returns them) with the evaluated
-    event ids and the dead-letter queue's messages. Dead letters of events not received here
-    (another run's) are ignored."""
+    """Reconcile the keys of the received messages (`received_keys`, one per message) with the
+    evaluated event ids and the dead-letter queue's messages. Dead letters of events not
+    received here (another run's) are ignored."""
     messages = list(received)
-    keys = frozenset(message_key(m["Body"], m["MessageId"]) for m in messages)
+    keys = frozenset(messages)
     parked: dict[str, set[DeadLetterReason]] = {}
     for message in dead_letter_messages:
         letter = read(message)

@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 from orgwarden.dead_letters import DeadLetterReason, attributes
-from orgwarden.ledger import reconcile
+from orgwarden.ledger import received_keys, reconcile
 
 
 def message(message_id: str, event_id: str | None = None, body: str | None = None) -> dict:
@@ -40,7 +40,7 @@ def test_a_stream_whose_every_event_is_accounted_for_balances() -> None:
         parked("d1", "not json", DeadLetterReason.MALFORMED, original="m4"),
         parked("d2", message("x", "e9")["Body"], DeadLetterReason.MALFORMED, "x"),  # not ours
     ]
-    balance = reconcile(received, {"e1", "e2", "other"}, letters, silent={"e3"})
+    balance = reconcile(received_keys(received), {"e1", "e2", "other"}, letters, silent={"e3"})
     assert balance.balanced
     assert balance.messages == 5
     assert balance.evaluated == {"e1", "e2"}
@@ -50,7 +50,7 @@ def test_a_stream_whose_every_event_is_accounted_for_balances() -> None:
 
 
 def test_an_event_neither_evaluated_nor_parked_is_missing() -> None:
-    balance = reconcile([message("m1", "e1"), message("m2", "e2")], {"e1"}, [])
+    balance = reconcile(received_keys([message("m1", "e1"), message("m2", "e2")]), {"e1"}, [])
     assert not balance.balanced
     assert balance.missing == {"e2"}
 
@@ -58,7 +58,7 @@ def test_an_event_neither_evaluated_nor_parked_is_missing() -> None:
 def test_a_rejected_event_with_a_verdict_unbalances_the_ledger() -> None:
     body = message("m1", "e1")["Body"]
     letters = [parked("d1", body, DeadLetterReason.UNTRUSTED_ACCOUNT, "m1")]
-    balance = reconcile([message("m1", "e1")], {"e1"}, letters)
+    balance = reconcile(received_keys([message("m1", "e1")]), {"e1"}, letters)
     assert balance.rejected_with_verdicts == {"e1"}
     assert not balance.balanced
 
@@ -68,13 +68,13 @@ def test_an_exhausted_event_with_earlier_verdicts_is_dead_lettered_after_a_parti
 ):
     body = message("m1", "e1")["Body"]
     letters = [parked("d1", body, DeadLetterReason.RETRIES_EXHAUSTED, "m1")]
-    balance = reconcile([message("m1", "e1")], {"e1"}, letters)
+    balance = reconcile(received_keys([message("m1", "e1")]), {"e1"}, letters)
     assert balance.balanced
     assert balance.evaluated == frozenset()
     assert balance.partially_evaluated == {"e1"}
 
 
 def test_an_event_expected_to_be_silent_that_left_a_verdict_unbalances_the_ledger() -> None:
-    balance = reconcile([message("m1", "e1")], {"e1"}, [], silent={"e1"})
+    balance = reconcile(received_keys([message("m1", "e1")]), {"e1"}, [], silent={"e1"})
     assert balance.silent_but_not == {"e1"}
     assert not balance.balanced

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from orgwarden.demo import make_drift, public_read_policy
-from orgwarden.ledger import Balance, reconcile
+from orgwarden.ledger import Balance, received_keys, reconcile
 from orgwarden.simulation import HOME_REGION, SimulatedOrganization
 from tests.reliability import faults
 
@@ -42,7 +42,7 @@ def run(sim: SimulatedOrganization, events: list[dict[str, Any]]) -> Balance:
     for event in events:
         sim.deliver(event)
     received = sim.drain_queue()
-    balance = reconcile(received, sim.evaluated_event_ids(), sim.dead_letters())
+    balance = reconcile(received_keys(received), sim.evaluated_event_ids(), sim.dead_letters())
     assert balance.balanced, balance.summary()
     return balance
 

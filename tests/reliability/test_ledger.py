@@ -16,7 +16,7 @@ import pytest
 from orgwarden.dead_letters import DeadLetterReason, read
 from orgwarden.demo import DEVELOPER, deny_insecure_transport_policy, make_drift, public_read_policy
 from orgwarden.incidents import guardduty_finding_event, instance_resource, root_signin_event
-from orgwarden.ledger import dead_letter_key, reconcile
+from orgwarden.ledger import dead_letter_key, received_keys, reconcile
 from orgwarden.simulation import HOME_REGION, SimulatedOrganization, cloudtrail_event
 from tests.reliability import faults
 
@@ -98,7 +98,9 @@ def test_every_event_received_ends_evaluated_or_dead_lettered_with_a_reason(
 
     received = sim.drain_queue()
     letters = sim.dead_letters()
-    balance = reconcile(received, sim.evaluated_event_ids(), letters, silent={key(failed_call)})
+    balance = reconcile(
+        received_keys(received), sim.evaluated_event_ids(), letters, silent={key(failed_call)}
+    )
 
     assert balance.balanced, balance.summary()
     assert balance.missing == frozenset()

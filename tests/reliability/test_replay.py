@@ -19,7 +19,7 @@ import pytest
 
 from orgwarden import runtime
 from orgwarden.demo import make_drift, public_read_policy
-from orgwarden.ledger import reconcile
+from orgwarden.ledger import received_keys, reconcile
 from orgwarden.model.spec import Status, Verdict
 from orgwarden.simulation import HOME_REGION, SimulatedOrganization, load_template
 from policies import load_catalogue
@@ -107,7 +107,7 @@ def test_scenario_23_a_replay_after_a_rule_fix_re_evaluates_and_a_second_acts_no
     # Nothing lost on the way: every delivery and replay is accounted for.
     for received in (first, replayed, again):
         assert len(received) == 3  # two events, one twice (archived twice, replayed twice)
-        balance = reconcile(received, sim.evaluated_event_ids(), sim.dead_letters())
+        balance = reconcile(received_keys(received), sim.evaluated_event_ids(), sim.dead_letters())
         assert balance.balanced, balance.summary()
         assert len(balance.evaluated) == 2
 
