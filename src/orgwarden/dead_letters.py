@@ -18,6 +18,7 @@ queue once its cause is fixed.
 """
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -54,6 +55,9 @@ RECEIVE_COUNT = "receive-count"
 # Set by EventBridge on events it could not deliver to a target.
 EVENTBRIDGE_ERROR_CODE = "ERROR_CODE"
 DETAIL_LIMIT = 1000
+# Characters SQS refuses in a message attribute (its allowed set is XML's): an event's own
+# text in a rejection's detail must not make the parking itself fail.
+_SQS_UNSAFE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def event_identity(body: str) -> str | None:
@@ -97,12 +101,13 @@ def attributes(
     error: str | None = None,
 ) -> dict[str, str]:
     """The message attributes of a parked message (SQS string attributes; none empty)."""
+    detail = _SQS_UNSAFE.sub("\ufffd", detail)
     values = {
         REASON: reason.value,
         DETAIL: detail if len(detail) <= DETAIL_LIMIT else detail[: DETAIL_LIMIT - 1] + "…",
         ORIGINAL_MESSAGE_ID: original_message_id,
         RECEIVE_COUNT: str(receive_count),
-        EVENT_ID: event_id or "",
+        EVENT_ID: _SQS_UNSAFE.sub("\ufffd", event_id or "")[:DETAIL_LIMIT],
         ERROR: error or "",
     }
     return {name: value for name, value in values.items() if value}

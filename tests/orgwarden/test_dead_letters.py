@@ -97,3 +97,15 @@ def test_messages_without_our_attributes_are_named_by_how_they_got_there() -> No
     assert undelivered.reason is DeadLetterReason.DELIVERY_FAILURE
     assert undelivered.error == "SDK_CLIENT_ERROR"
     assert undelivered.detail == "queue not found"
+
+
+def test_characters_sqs_refuses_are_replaced_in_the_attributes() -> None:
+    written = attributes(
+        DeadLetterReason.MALFORMED,
+        "event \x00bad\x1f id rejected",
+        original_message_id="m",
+        receive_count=1,
+        event_id="id-\x07",
+    )
+    assert written["detail"] == "event \ufffdbad\ufffd id rejected"
+    assert written["event-id"] == "id-\ufffd"
