@@ -16,6 +16,7 @@ import pytest
 
 from orgwarden.demo import make_drift, public_read_policy
 from orgwarden.ledger import Balance, received_keys, reconcile
+from orgwarden.model.spec import Status
 from orgwarden.simulation import HOME_REGION, SimulatedOrganization
 from tests.reliability import faults
 
@@ -158,6 +159,29 @@ def test_not_found_right_after_a_create_is_read_again_not_called_gone(
     found = finding(sim, event)
     assert found["Compliance"]["Status"] == "PASSED"  # read, found public, fixed, verified
     assert len(fixes(wire)) == 1
+
+
+def test_not_found_for_a_change_to_an_existing_bucket_is_not_applicable_at_once(
+    sim: SimulatedOrganization, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wire = faults.install(monkeypatch)
+    (event,) = public_buckets(sim, 1, "gone")  # PutBucketPolicy: not a create
+    gone = wire.add(
+        "s3.*",
+        faults.xml_error(404, "NoSuchBucket", "The specified bucket does not exist"),
+        url_has=bucket_of(event),
+    )
+
+    balance = run(sim, [event])
+
+    assert balance.messages == 1  # a verdict, not a failure
+    assert gone.hits == 1  # read once: no re-reads for a bucket that existed before
+    assert finding(sim, event)["RecordState"] == "ARCHIVED"  # Security Hub's word for gone
+    member = sim.accounts[ACCOUNT].account_id
+    fid = f"orgwarden/{RULE}/{member}/{HOME_REGION}/{bucket_of(event)}"
+    (record,) = sim.evidence().history(fid)
+    assert record.status is Status.NOT_APPLICABLE
+    assert fixes(wire) == []
 
 
 def test_a_partial_security_hub_import_failure_retries_the_item_until_imported(
