@@ -30,6 +30,7 @@ from orgwarden.aws.securityhub import (
 )
 from orgwarden.aws.sessions import Sessions, forget_reads, reads_shared
 from orgwarden.aws.tags import read_tags
+from orgwarden.dead_letters import DeadLetterReason
 from orgwarden.decision import Act, Decision, Guards, decide
 from orgwarden.exemptions import ExemptionCheck, find_exemption
 from orgwarden.findings import build_finding, finding_id, product_arn
@@ -49,9 +50,13 @@ metrics = Metrics()
 class RejectedEvent(Exception):
     """The event cannot be processed as sent (malformed, or an identifier of the wrong format).
 
-    Raised with a reason that names the field; the batch reports the message as failed and it
-    ends in the dead-letter queue. It is never treated as compliant.
+    Raised with a message that names the field and a machine-readable `reason`; the handler
+    parks the message in the dead-letter queue with both. It is never treated as compliant.
     """
+
+    def __init__(self, message: str, reason: DeadLetterReason = DeadLetterReason.MALFORMED) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class RemediationNotVerified(Exception):
@@ -160,7 +165,8 @@ class Evaluator:
             ):
                 raise RejectedEvent(
                     f"event {event.id} ({event.detail.event_name}) names no resource where its "
-                    "rules look for one"
+                    "rules look for one",
+                    DeadLetterReason.MISSING_RESOURCE,
                 )
             logger.warning("no rule listens to this event", extra={"event_id": event.id})
             metrics.add_metric(name="EventsUnrouted", unit=MetricUnit.Count, value=1)
@@ -189,7 +195,8 @@ class Evaluator:
             metrics.add_metric(name="EventsUntrusted", unit=MetricUnit.Count, value=1)
             raise RejectedEvent(
                 f"event {event.id} was delivered by account {event.account} but claims account "
-                f"{event.detail.recipient_account_id}"
+                f"{event.detail.recipient_account_id}",
+                DeadLetterReason.UNTRUSTED_ACCOUNT,
             )
         if self.directory is None:
             return
@@ -198,7 +205,8 @@ class Evaluator:
                 metrics.add_metric(name="EventsUntrusted", unit=MetricUnit.Count, value=1)
                 raise RejectedEvent(
                     f"event {event.id}: account {account} is not an active member of the "
-                    "organization"
+                    "organization",
+                    DeadLetterReason.UNTRUSTED_ACCOUNT,
                 )
 
     def evaluate_match(self, match: Match, cause: EventContext | None) -> "Outcome | None":
@@ -538,7 +546,9 @@ def resource_ref(rule: Rule, resource_id: Any, account_id: str, region: str) -> 
         )
     except ValidationError as error:
         problems = "; ".join(e["msg"] for e in error.errors(include_url=False))
-        raise RejectedEvent(f"{rule.spec.id}: resource id rejected: {problems}") from error
+        raise RejectedEvent(
+            f"{rule.spec.id}: resource id rejected: {problems}", DeadLetterReason.INVALID_IDENTIFIER
+        ) from error
 
 
 def _workflow(decision: Decision, action: ActionRecord | None) -> tuple[str, str] | None:

@@ -104,6 +104,11 @@ def history_sk(record: EvidenceRecord) -> str:
     return f"{HISTORY_PREFIX}{stamp(record.observed_at)}#{event_id}"
 
 
+def event_id_of(sk: str) -> str:
+    """The event id in a history item's sort key ("sweep" for a sweep's evaluation)."""
+    return sk.removeprefix(HISTORY_PREFIX).split("#", 1)[1]
+
+
 def account_partition(account_id: str, month: str) -> str:
     return f"ACCOUNT#{account_id}#{month}"
 

@@ -2,7 +2,7 @@
 container (lazily, so importing a handler stays cheap and tests can set the environment first).
 """
 
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency import (
@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 
 from orgwarden.aws.control_table import ControlTable
+from orgwarden.aws.dead_letter_queue import DeadLetterQueue
 from orgwarden.aws.evidence_store import EvidenceStore
 from orgwarden.aws.organization import Directory
 from orgwarden.aws.sessions import Sessions
@@ -29,13 +30,23 @@ class EventService:
     """Parses a queued message and evaluates each (rule, resource) it names at most once.
 
     The idempotency key is the event id plus the rule and resource: a redelivered event is not
-    evaluated again, and when one resource of an event failed, a retry redoes only that one.
+    evaluated again, and when one resource of an event failed, a retry redoes only that one. A
+    replayed event's key also names its replay, so a replay evaluates again (with the rules as
+    they are now) while its own duplicates are evaluated once.
     """
 
     def __init__(
-        self, evaluator: Evaluator, persistence: DynamoDBPersistenceLayer, ttl: int
+        self,
+        evaluator: Evaluator,
+        persistence: DynamoDBPersistenceLayer,
+        ttl: int,
+        *,
+        dead_letters: DeadLetterQueue | None = None,
+        max_receive_count: int = 5,
     ) -> None:
         self.evaluator = evaluator
+        self.dead_letters = dead_letters
+        self.max_receive_count = max_receive_count
         self.idempotency = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=ttl)
         self._once = idempotent_function(
             data_keyword_argument="subject", config=self.idempotency, persistence_store=persistence
@@ -47,7 +58,11 @@ class EventService:
         return parse_event(body)
 
     def handle(self, parsed: Event, raw: dict[str, Any]) -> list[dict[str, Any]]:
-        outcomes = self.evaluator.process(parsed, raw, each=self._each)
+        # EventBridge marks a replayed event with the replay's name (PutEvents cannot set it):
+        # a replay after a rule fix evaluates again, and its duplicates do not.
+        replay = raw.get("replay-name")
+        each = partial(self._each, replay=replay if isinstance(replay, str) else None)
+        outcomes = self.evaluator.process(parsed, raw, each=each)
         return [o.model_dump(mode="json") for o in outcomes]
 
     def sweep(self, task: SweepTask) -> list[dict[str, Any]]:
@@ -55,9 +70,11 @@ class EventService:
         and a retried task must evaluate again."""
         return [o.model_dump(mode="json") for o in run_task(self.evaluator, task)]
 
-    def _each(self, match: Match, cause: EventContext) -> Outcome | None:
+    def _each(self, match: Match, cause: EventContext, *, replay: str | None) -> Outcome | None:
         subject = match.key or str(match.resource_id)
         key = f"{cause.event_id}#{match.rule.spec.id}#{match.account_id}#{match.region}#{subject}"
+        if replay:
+            key = f"replay/{replay}#{key}"
         result = self._once(subject={"key": key}, match=match, cause=cause)
         return Outcome.model_validate(result) if result else None
 
@@ -100,7 +117,18 @@ def event_service() -> EventService:
     persistence = DynamoDBPersistenceLayer(
         table_name=settings.idempotency_table, boto3_client=sessions.home_client("dynamodb")
     )
-    return EventService(evaluator, persistence, settings.idempotency_ttl_seconds)
+    dead_letters = (
+        DeadLetterQueue(lambda: sessions.home_client("sqs"), settings.dead_letter_queue_url)
+        if settings.dead_letter_queue_url
+        else None
+    )
+    return EventService(
+        evaluator,
+        persistence,
+        settings.idempotency_ttl_seconds,
+        dead_letters=dead_letters,
+        max_receive_count=settings.max_receive_count,
+    )
 
 
 @cache

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     break_glass: tuple[str, ...] = ()
     # How long a processed event id is remembered, so redeliveries are not processed twice.
     idempotency_ttl_seconds: int = Field(default=3600, ge=60)
+    # Where rejected events, and events that failed on their last allowed receive, are parked
+    # with a reason (unset: failures are left to the queue's redrive policy, without one).
+    dead_letter_queue_url: str | None = None
+    # The evaluation queue's maxReceiveCount: the receive on which a failure is parked.
+    max_receive_count: int = Field(default=5, ge=1, le=1000)
 
     @property
     def own_role_names(self) -> tuple[str, ...]:

@@ -97,6 +97,7 @@ class SimulatedOrganization:
     accounts: dict[str, Account]
     queue_url: str = ""
     dlq_url: str = ""
+    max_receive_count: int = 0  # the queue's redrive policy, from the template
     bus_arn: str = ""
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -136,6 +137,8 @@ class SimulatedOrganization:
                 f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:role/{ACCESS_ROLE}"
             ),
             "ORGWARDEN_MODES": json.dumps(modes or {}),
+            "ORGWARDEN_DEAD_LETTER_QUEUE_URL": self.dlq_url,
+            "ORGWARDEN_MAX_RECEIVE_COUNT": str(self.max_receive_count),
             "POWERTOOLS_SERVICE_NAME": "orgwarden",
             "POWERTOOLS_METRICS_NAMESPACE": "Orgwarden",
         }
@@ -210,6 +213,58 @@ class SimulatedOrganization:
             message["Body"] = _restore_account(message["Body"])
         return messages
 
+    def drain_queue(self, batch_size: int = 10) -> list[dict[str, Any]]:
+        """Play Lambda's event source mapping until the evaluation queue is empty: batches to
+        the handler, failed records visible again at once (not after the visibility timeout),
+        so they are received until they succeed or the redrive policy takes them. Returns
+        every message received, retries included."""
+        sqs = self.session(self.tooling.account_id).client("sqs")
+        received: list[dict[str, Any]] = []
+        while messages := self.receive(max_messages=batch_size):
+            received += messages
+            answer = self.invoke_evaluator(messages)
+            failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
+            for message in messages:
+                if message["MessageId"] in failed:
+                    sqs.change_message_visibility(
+                        QueueUrl=self.queue_url,
+                        ReceiptHandle=message["ReceiptHandle"],
+                        VisibilityTimeout=0,
+                    )
+        return received
+
+    def dead_letters(self, hide_for: int = 600) -> list[dict[str, Any]]:
+        """Every message visible in the dead-letter queue, with its attributes; each is hidden
+        for `hide_for` seconds once read, so the reading ends."""
+        sqs = self.session(self.tooling.account_id).client("sqs")
+        found: list[dict[str, Any]] = []
+        while True:
+            answer = sqs.receive_message(
+                QueueUrl=self.dlq_url,
+                MaxNumberOfMessages=10,
+                VisibilityTimeout=hide_for,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            )
+            if not answer.get("Messages"):
+                return found
+            found += answer["Messages"]
+
+    def evaluated_event_ids(self) -> set[str]:
+        """The ids of the events with at least one evaluation in the evidence table (history
+        items are keyed by time and event id)."""
+        dynamodb = self.session(self.tooling.account_id).client("dynamodb")
+        pages = dynamodb.get_paginator("scan").paginate(
+            TableName=EVIDENCE_TABLE,
+            ProjectionExpression="sk",
+            FilterExpression="#k = :history",
+            ExpressionAttributeNames={"#k": "kind"},
+            ExpressionAttributeValues={":history": {"S": evidence_items.KIND_HISTORY}},
+        )
+        return {
+            evidence_items.event_id_of(item["sk"]["S"]) for page in pages for item in page["Items"]
+        }
+
     def invoke_evaluator(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         """Call the evaluator handler with an SQS batch, as Lambda's event source mapping does,
         and delete the messages it did not report as failed."""
@@ -230,16 +285,18 @@ def _restore_account(body: str) -> str:
     """Put back the envelope's `account`, which moto's EventBridge drops on delivery to SQS.
 
     Real EventBridge keeps it, and a forwarded event keeps the member's account: that is the
-    CloudTrail detail's `recipientAccountId` (a GuardDuty finding's `accountId`). Bodies that
-    are not such events pass unchanged.
+    CloudTrail detail's `recipientAccountId` (a GuardDuty finding's `accountId`). A replayed
+    event keeps the account moto archived, the tooling account that `deliver` puts events as
+    in place of the member's forwarding rule: it is put back the same way. Bodies that are not
+    such events pass unchanged.
     """
     try:
         event = json.loads(body)
-        if "account" not in event:
+        if "account" not in event or "replay-name" in event:
             detail = event["detail"]
             # CloudTrail names the member in recipientAccountId, a GuardDuty finding in accountId.
             account = detail.get("recipientAccountId") or detail["accountId"]
-            event = {"account": account, **event}
+            event = {**event, "account": account}
             return json.dumps(event)
     except (ValueError, KeyError, TypeError):
         pass
@@ -295,10 +352,8 @@ def deploy_central(sim: SimulatedOrganization) -> None:
         "Attributes"
     ]["QueueArn"]
     queue = resources["EvaluationQueue"]["Properties"]
-    redrive = {
-        "deadLetterTargetArn": dlq_arn,
-        "maxReceiveCount": queue["RedrivePolicy"]["maxReceiveCount"],
-    }
+    sim.max_receive_count = int(queue["RedrivePolicy"]["maxReceiveCount"])
+    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": sim.max_receive_count}
     sim.queue_url = sqs.create_queue(
         QueueName=QUEUE_NAME,
         Attributes={

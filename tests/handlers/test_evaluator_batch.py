@@ -1,13 +1,18 @@
-"""The handler with a mixed SQS batch: a broken event fails alone; its siblings are processed."""
+"""The handler with SQS batches: a rejected event is parked with its reason, a transient
+failure is retried, and one that outlasts the retries is parked; siblings are processed."""
 
 import dataclasses
 import json
 from typing import Any
 
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
-from orgwarden.aws.member import Change, MemberContext
+from orgwarden import dead_letters
+from orgwarden.aws import readers
+from orgwarden.aws.member import Change, MemberContext, Reader
 from orgwarden.aws.remediations import REMEDIATIONS
+from orgwarden.dead_letters import DeadLetterReason
 from orgwarden.demo import make_drift, public_read_policy
 from orgwarden.simulation import SimulatedOrganization
 from tests.conftest import Configure
@@ -18,7 +23,7 @@ def sim(lambda_env: Configure) -> SimulatedOrganization:
     return lambda_env({"s3_bucket_public_access": "enforce"})
 
 
-def test_a_malformed_event_is_a_batch_item_failure_and_its_siblings_go_on(
+def test_rejected_events_are_parked_with_their_reason_and_their_siblings_go_on(
     sim: SimulatedOrganization, caplog: pytest.LogCaptureFixture
 ) -> None:
     member = sim.accounts["sandbox-dev"].account_id
@@ -44,8 +49,23 @@ def test_a_malformed_event_is_a_batch_item_failure_and_its_siblings_go_on(
 
     answer = sim.invoke_evaluator(messages)
 
-    failed = {f["itemIdentifier"] for f in answer["batchItemFailures"]}
-    assert failed == {by_bucket[f"batch-bad-{member}"], by_bucket["../../etc/passwd"]}
+    # Retrying cannot mend them: parked at once, so the batch reports no failure.
+    assert answer["batchItemFailures"] == []
+    parked = {
+        letter.original_message_id: letter
+        for letter in map(dead_letters.read, sim.dead_letters())
+        if letter.original_message_id in by_bucket.values()
+    }
+    bad = parked[by_bucket[f"batch-bad-{member}"]]
+    assert bad.reason is DeadLetterReason.MALFORMED
+    assert "detail.recipientAccountId" in bad.detail
+    assert bad.event_id == broken["detail"]["eventID"]
+    assert json.loads(bad.body)["detail"]["recipientAccountId"] == 12345  # the body, unchanged
+    invalid = parked[by_bucket["../../etc/passwd"]]
+    assert invalid.reason is DeadLetterReason.INVALID_IDENTIFIER
+    assert "not a valid S3 bucket name" in invalid.detail
+    assert invalid.receive_count == 1
+    assert by_bucket[f"batch-good-{member}"] not in parked
     s3 = sim.session(member).client("s3")
     assert (
         s3.get_public_access_block(Bucket=f"batch-good-{member}")["PublicAccessBlockConfiguration"][
@@ -55,30 +75,42 @@ def test_a_malformed_event_is_a_batch_item_failure_and_its_siblings_go_on(
     )
     reasons = [r.reason for r in caplog.records if r.getMessage() == "event rejected"]
     assert len(reasons) == 2
-    assert any("detail.recipientAccountId" in reason for reason in reasons)
-    assert any("not a valid S3 bucket name" in reason for reason in reasons)
+    assert sim.receive() == []  # nothing left to redeliver
 
 
-def test_failed_messages_stay_on_the_queue_for_redrive(sim: SimulatedOrganization) -> None:
+def test_a_transient_failure_stays_on_the_queue_for_redelivery(
+    sim: SimulatedOrganization, monkeypatch: pytest.MonkeyPatch
+) -> None:
     member = sim.accounts["sandbox-dev"].account_id
     bucket = f"redrive-{member}"
+    real = readers.READERS["s3_bucket_access"]
+
+    def unreachable(ctx: MemberContext) -> Any:
+        raise EndpointConnectionError(endpoint_url="https://s3.us-east-1.amazonaws.com")
+
+    monkeypatch.setitem(
+        readers.READERS, real.name, Reader(real.name, real.permissions, unreachable)
+    )
     sim.deliver(make_drift(sim, "sandbox-dev", bucket, public_read_policy(bucket)))
     (message,) = sim.receive()
-    body = json.loads(message["Body"])
-    del body["detail"]["eventName"]  # the producer dropped a field on the way
-    message["Body"] = json.dumps(body)
 
     answer = sim.invoke_evaluator([message])
 
     assert answer["batchItemFailures"] == [{"itemIdentifier": message["MessageId"]}]
-    # Not deleted: made visible again it is redelivered (and after maxReceiveCount the
-    # redrive policy moves it to the dead-letter queue).
+    # Not deleted and not parked: made visible again it is redelivered.
     sqs = sim.session(sim.tooling.account_id).client("sqs")
     sqs.change_message_visibility(
         QueueUrl=sim.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
     )
-    redelivered = {m["MessageId"] for m in sim.receive()}
-    assert message["MessageId"] in redelivered
+    assert message["MessageId"] not in {
+        dead_letters.read(m).original_message_id for m in sim.dead_letters()
+    }
+    monkeypatch.setitem(readers.READERS, real.name, real)  # the endpoint is back
+    (again,) = sim.receive()
+    assert again["MessageId"] == message["MessageId"]
+    assert again["Attributes"]["ApproximateReceiveCount"] == "2"
+    assert sim.invoke_evaluator([again])["batchItemFailures"] == []
+    assert sim.bucket_block(member, bucket) is not None
 
 
 def test_a_fix_that_never_holds_is_retried_and_ends_in_the_dead_letter_queue(
@@ -105,6 +137,9 @@ def test_a_fix_that_never_holds_is_retried_and_ends_in_the_dead_letter_queue(
     while message is not None:
         attempts += 1
         answer = sim.invoke_evaluator([message])
+        if attempts == max_receives:  # the last allowed receive: parked, with the reason
+            assert answer["batchItemFailures"] == []
+            break
         assert answer["batchItemFailures"] == [{"itemIdentifier": message["MessageId"]}]
         sqs.change_message_visibility(
             QueueUrl=sim.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
@@ -112,12 +147,17 @@ def test_a_fix_that_never_holds_is_retried_and_ends_in_the_dead_letter_queue(
         message = next((m for m in sim.receive() if m["MessageId"] == message["MessageId"]), None)
 
     assert attempts == max_receives  # every delivery tried the fix again
+    assert message["MessageId"] not in {m["MessageId"] for m in sim.receive()}  # deleted
     parked = [
-        m
-        for m in sim.receive(sim.dlq_url)
-        if json.loads(m["Body"])["detail"]["requestParameters"]["bucketName"] == bucket
+        letter
+        for letter in map(dead_letters.read, sim.dead_letters())
+        if json.loads(letter.body)["detail"]["requestParameters"]["bucketName"] == bucket
     ]
-    assert len(parked) == 1  # visible in the DLQ (whose depth alarms), not lost
+    assert len(parked) == 1  # visible in the DLQ (whose depth alarms), not lost, not twice
+    (letter,) = parked
+    assert letter.reason is DeadLetterReason.RETRIES_EXHAUSTED
+    assert letter.error == "RemediationNotVerified"
+    assert letter.receive_count == max_receives
     finding = sim.findings(member)[f"orgwarden/s3_bucket_public_access/{member}/us-east-1/{bucket}"]
     assert finding["Compliance"]["Status"] == "FAILED"
     assert "not-verified" in finding["ProductFields"]["orgwarden/governance/RemediationOutcome"]

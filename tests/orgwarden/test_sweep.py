@@ -16,11 +16,13 @@ import pytest
 from rich.console import Console
 
 from handlers.evaluator import handler
+from orgwarden import dead_letters
 from orgwarden.aws.errors import AccessDenied
 from orgwarden.aws.evidence_store import EvidenceStore
 from orgwarden.aws.inventory import ACCOUNT, COLLECTORS
 from orgwarden.aws.organization import Directory
 from orgwarden.aws.sessions import Sessions
+from orgwarden.dead_letters import DeadLetterReason
 from orgwarden.evaluator import Evaluator, RejectedEvent
 from orgwarden.model.spec import Status
 from orgwarden.policy_file import default_policy
@@ -166,8 +168,10 @@ def test_sweep_tasks_through_the_evaluator_find_periodic_and_resource_drift(
     broken = json.dumps({"kind": "sweep", "sweep_id": "t1", "account_id": "12"})
     answer = handler(records([*bodies, broken]), LambdaContext())
 
-    failures = answer["batchItemFailures"]
-    assert len(failures) == 1  # only the malformed task: it goes back to the queue, then DLQ
+    # The malformed task is parked in the DLQ with its reason; the others are run.
+    assert answer["batchItemFailures"] == []
+    parked = [dead_letters.read(m) for m in sim.dead_letters()]
+    assert [p.reason for p in parked if p.body == broken] == [DeadLetterReason.MALFORMED]
     findings = sim.findings(account)
     evidence = sim.evidence()
 

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -114,7 +114,8 @@ class _ReadSharing:
 
 @dataclass
 class _Credentials:
-    keys: dict[str, str]  # boto3's aws_access_key_id, aws_secret_access_key, aws_session_token
+    # boto3's aws_access_key_id, aws_secret_access_key, aws_session_token; never in a repr
+    keys: dict[str, str] = field(repr=False)
     expires: datetime
 
 
