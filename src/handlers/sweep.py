@@ -1,5 +1,5 @@
-"""Sweep producer function: on its schedule, queue one sweep task per (account, region,
-resource type) for the evaluator."""
+"""Sweep producer function: on its schedule, queue one sweep task per active account; the
+evaluator expands each into tasks per (region, resource type)."""
 
 from typing import Any
 
@@ -16,5 +16,8 @@ metrics = Metrics(namespace="Orgwarden", service="orgwarden")
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    tasks = sweep_producer().run(sweep_id_now())
-    return {"tasks": len(tasks)}
+    # The schedule sends its scheduled time: a retried run queues the same sweep again, whose
+    # finished tasks the evaluator does not run twice.
+    scheduled = event.get("scheduled_time") if isinstance(event, dict) else None
+    tasks = sweep_producer().run(sweep_id_now(scheduled if isinstance(scheduled, str) else None))
+    return {"accounts": len(tasks)}

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     policy_file: str | None = None
     # How long a processed event id is remembered, so redeliveries are not processed twice.
     idempotency_ttl_seconds: int = Field(default=3600, ge=60)
+    # The evaluation queue, where a sweep task queues the tasks it expands into or hands on.
+    evaluation_queue_url: str | None = None
 
     @property
     def own_role_names(self) -> tuple[str, ...]:

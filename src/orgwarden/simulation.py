@@ -136,6 +136,7 @@ class SimulatedOrganization:
                 f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:role/{ACCESS_ROLE}"
             ),
             "ORGWARDEN_MODES": json.dumps(modes or {}),
+            "ORGWARDEN_EVALUATION_QUEUE_URL": self.queue_url,
             "POWERTOOLS_SERVICE_NAME": "orgwarden",
             "POWERTOOLS_METRICS_NAMESPACE": "Orgwarden",
         }
