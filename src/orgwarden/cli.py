@@ -128,7 +128,7 @@ def _scan(profile: str | None, regions: list[str], only: list[str]) -> int:
 def _report_failed_tasks(failed: list[tuple[Any, str]]) -> int:
     for task, reason in failed:
         print(
-            f"task failed: {task.account_id} {task.region} {task.resource_type}: {reason}",
+            f"task failed: {task.label}: {reason}",
             file=sys.stderr,
         )
     return 1 if failed else 0

@@ -26,11 +26,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from orgwarden.aws.errors import AccessDenied
 from orgwarden.aws.inventory import ACCOUNT, COLLECTORS, Listed
@@ -68,8 +68,8 @@ class PartResource(BaseModel):
 
 
 class SweepTask(BaseModel):
-    """One queued unit of a sweep: the resources of one type in one account and region (all of
-    them, or one part of them)."""
+    """One queued unit of a sweep: the resources of some types in one account and region (all
+    of them, or one part of one type's listing)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -77,14 +77,22 @@ class SweepTask(BaseModel):
     sweep_id: str = Field(pattern=SWEEP_ID_PATTERN)
     account_id: AccountId
     region: Region
-    resource_type: str = Field(pattern=r"^Aws[A-Za-z0-9]+$")
-    # A part of a listing: the resources to judge (None: list them all).
+    resource_types: tuple[Annotated[str, Field(pattern=r"^Aws[A-Za-z0-9]+$")], ...] = Field(
+        min_length=1, max_length=32
+    )
+    # A part of a listing (one type): the resources to judge (None: list every type's).
     resources: tuple[PartResource, ...] | None = Field(
         default=None, min_length=1, max_length=MAX_PART_RESOURCES
     )
-    part: int = Field(default=0, ge=0)  # 0: the listing task; n: its n-th part
+    part: int = Field(default=0, ge=0)  # 0: a listing task; n: the n-th part of a listing
     # Times the task was queued again unfinished (out of time): a new message, a new key.
     resumed: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _a_part_is_of_one_type(self) -> "SweepTask":
+        if self.resources is not None and len(self.resource_types) != 1:
+            raise ValueError("a part names the resources of one type")
+        return self
 
     @property
     def key(self) -> str:
@@ -94,9 +102,10 @@ class SweepTask(BaseModel):
 
     @property
     def label(self) -> str:
+        types = ",".join(t.removeprefix("Aws") for t in self.resource_types)
         part = f" part {self.part}" if self.part else ""
         resumed = f" (resumed {self.resumed})" if self.resumed else ""
-        return f"{self.account_id} {self.region} {self.resource_type}{part}{resumed}"
+        return f"{self.account_id} {self.region} {types}{part}{resumed}"
 
 
 class AccountSweep(BaseModel):
@@ -135,20 +144,24 @@ def plan(
     home_region: str,
     resource_types: Iterable[str],
 ) -> list[SweepTask]:
-    """One task per (account, region, resource type); global listings only in the home region."""
+    """One task per (account, region) for every type; global listings only in the home region."""
+    types = sorted(resource_types)
     tasks = []
     for account_id in accounts:
         for region in regions:
-            for resource_type in sorted(resource_types):
-                collector = COLLECTORS.get(resource_type)
-                if collector and collector.home_region_only and region != home_region:
-                    continue
+            here = tuple(
+                t
+                for t in types
+                if region == home_region
+                or not (COLLECTORS.get(t) and COLLECTORS[t].home_region_only)
+            )
+            if here:
                 tasks.append(
                     SweepTask(
                         sweep_id=sweep_id,
                         account_id=account_id,
                         region=region,
-                        resource_type=resource_type,
+                        resource_types=here,
                     )
                 )
     return tasks
@@ -239,6 +252,15 @@ class TaskRun:
         }
 
 
+@dataclass
+class _Judged:
+    """One type's resources in a task, with the rules that judge them."""
+
+    resource_type: str
+    rules: list[Rule]
+    refs: list[ResourceRef] = field(default_factory=list)
+
+
 def run_task(
     evaluator: Evaluator,
     task: SweepTask,
@@ -246,60 +268,50 @@ def run_task(
     hand_on: HandOn,
     time_left: Callable[[], float] = lambda: math.inf,
 ) -> TaskRun:
-    """Evaluate every swept rule on the task's resources: those its listing finds (the first
-    part; the other parts are handed on as tasks of their own) or those a part task names.
+    """Evaluate every swept rule on the task's resources: for each of its types, those the
+    listing finds (the first part; the other parts are handed on as tasks of their own), or
+    those a part task names.
 
     `hand_on` queues tasks for later; `time_left` is the seconds left to run in. A listing
-    that is denied gives each rule a NOT_AVAILABLE finding on the account, so an account we
-    cannot see is reported, never taken for an empty one.
+    that is denied gives each of the type's rules a NOT_AVAILABLE finding on the account, so
+    an account we cannot see is reported, never taken for an empty one.
     """
-    rules = sweep_rules(evaluator.catalogue).get(task.resource_type)
-    if not rules:
-        raise RejectedEvent(f"sweep task {task.sweep_id}: no rule judges {task.resource_type}")
+    by_type = sweep_rules(evaluator.catalogue)
+    if unknown := [t for t in task.resource_types if t not in by_type]:
+        raise RejectedEvent(f"sweep task {task.sweep_id}: no rule judges {', '.join(unknown)}")
     _check_member(evaluator, task.account_id, task.sweep_id)
     run = TaskRun()
     if time_left() < TIME_MARGIN_SECONDS:
         _hand_on(run, hand_on, [task.model_copy(update={"resumed": task.resumed + 1})])
         return run
-    account = ResourceRef(
-        resource_type=ACCOUNT,
-        resource_id=task.account_id,
-        account_id=task.account_id,
-        region=task.region,
-    )
-    try:
-        listed = (
-            [account]
-            if task.resource_type == ACCOUNT
-            else _resources(evaluator, task, run, hand_on)
-        )
-    except AccessDenied as error:
-        metrics.add_metric(name="AccessDenied", unit=MetricUnit.Count, value=1)
-        known = Verdict(
-            status=Status.NOT_AVAILABLE,
-            reason=f"Cannot list the account's {task.resource_type} resources: {error}"[:1024],
-        )
-        run.outcomes = [
-            outcome
-            for rule in rules
-            if (outcome := evaluator.evaluate_resource(rule, account, None, known=known))
-        ]
-        return run
     scope = SweepScope()
-    refs = _refs(rules[0], listed, task, scope)
-    scope.states = evaluator.evidence.states(
-        finding_id(rule.spec, ref) for ref in refs for rule in rules
-    )
     try:
-        for index, ref in enumerate(refs):
+        judged = [
+            _listed(
+                evaluator,
+                task,
+                resource_type,
+                rules=by_type[resource_type],
+                run=run,
+                hand_on=hand_on,
+                scope=scope,
+            )
+            for resource_type in task.resource_types
+        ]
+        scope.states |= evaluator.evidence.states(
+            finding_id(rule.spec, ref)
+            for group in judged
+            for ref in group.refs
+            for rule in group.rules
+        )
+        pending = [(group, ref) for group in judged for ref in group.refs]
+        for index, (group, ref) in enumerate(pending):
             if index and time_left() < TIME_MARGIN_SECONDS:
-                rest = tuple(PartResource(id=r.resource_id, region=r.region) for r in refs[index:])
-                later = task.model_copy(update={"resources": rest, "resumed": task.resumed + 1})
-                _hand_on(run, hand_on, [later])
+                _hand_on(run, hand_on, _rest(task, pending[index:]))
                 break
             run.outcomes += [
                 outcome
-                for rule in rules
+                for rule in group.rules
                 if (outcome := evaluator.evaluate_resource(rule, ref, None, scope=scope))
             ]
     except Exception:
@@ -312,12 +324,55 @@ def run_task(
     return run
 
 
+def _listed(
+    evaluator: Evaluator,
+    task: SweepTask,
+    resource_type: str,
+    *,
+    rules: list[Rule],
+    run: TaskRun,
+    hand_on: HandOn,
+    scope: SweepScope,
+) -> _Judged:
+    """One type's resources for this task; a denied listing is judged NOT_AVAILABLE here."""
+    group = _Judged(resource_type, rules)
+    account = ResourceRef(
+        resource_type=ACCOUNT,
+        resource_id=task.account_id,
+        account_id=task.account_id,
+        region=task.region,
+    )
+    if resource_type == ACCOUNT:
+        group.refs = [account]
+        return group
+    try:
+        listed = _resources(evaluator, task, resource_type, run, hand_on)
+    except AccessDenied as error:
+        metrics.add_metric(name="AccessDenied", unit=MetricUnit.Count, value=1)
+        known = Verdict(
+            status=Status.NOT_AVAILABLE,
+            reason=f"Cannot list the account's {resource_type} resources: {error}"[:1024],
+        )
+        run.outcomes += [
+            outcome
+            for rule in rules
+            if (
+                outcome := evaluator.evaluate_resource(
+                    rule, account, None, known=known, scope=scope
+                )
+            )
+        ]
+        return group
+    group.refs = _refs(rules[0], listed, task, scope)
+    return group
+
+
 def _resources(
-    evaluator: Evaluator, task: SweepTask, run: TaskRun, hand_on: HandOn
+    evaluator: Evaluator, task: SweepTask, resource_type: str, run: TaskRun, hand_on: HandOn
 ) -> list[Listed]:
-    """The resources this task judges: a part's named ones (described again in one call where
-    the type allows), or the listing's first part, handing the other parts on."""
-    collector = COLLECTORS[task.resource_type]
+    """The resources of a type this task judges: a part's named ones (described again in one
+    call where the type allows), or the listing's first part, handing the other parts on."""
+    collector = COLLECTORS[resource_type]
     where = {
         "account_id": task.account_id,
         "region": task.region,
@@ -337,16 +392,39 @@ def _resources(
             continue
         part.append(PartResource(id=listed.resource_id, region=listed.region or task.region))
         if len(part) == collector.part_size:
-            parts.append(_part(task, len(parts) + 1, part))
+            parts.append(_part(task, resource_type, len(parts) + 1, part))
             part = []
     if part:
-        parts.append(_part(task, len(parts) + 1, part))
+        parts.append(_part(task, resource_type, len(parts) + 1, part))
     _hand_on(run, hand_on, parts)
     return mine
 
 
-def _part(task: SweepTask, number: int, resources: list[PartResource]) -> SweepTask:
-    return task.model_copy(update={"resources": tuple(resources), "part": number})
+def _part(
+    task: SweepTask, resource_type: str, number: int, resources: list[PartResource]
+) -> SweepTask:
+    return task.model_copy(
+        update={"resource_types": (resource_type,), "resources": tuple(resources), "part": number}
+    )
+
+
+def _rest(task: SweepTask, pending: list[tuple[_Judged, ResourceRef]]) -> list[SweepTask]:
+    """What a task out of time has not judged: one task per type, naming its resources."""
+    by_type: dict[str, list[PartResource]] = {}
+    for group, ref in pending:
+        by_type.setdefault(group.resource_type, []).append(
+            PartResource(id=ref.resource_id, region=ref.region)
+        )
+    return [
+        task.model_copy(
+            update={
+                "resource_types": (resource_type,),
+                "resources": tuple(resources),
+                "resumed": task.resumed + 1,
+            }
+        )
+        for resource_type, resources in by_type.items()
+    ]
 
 
 def _hand_on(run: TaskRun, hand_on: HandOn, tasks: list[SweepTask]) -> None:
@@ -357,14 +435,11 @@ def _hand_on(run: TaskRun, hand_on: HandOn, tasks: list[SweepTask]) -> None:
 
 
 def _refs(
-    rule: Rule, listed: Sequence[Listed | ResourceRef], task: SweepTask, scope: SweepScope
+    rule: Rule, listed: Sequence[Listed], task: SweepTask, scope: SweepScope
 ) -> list[ResourceRef]:
     """Validated references to the listed resources; what the listing said becomes known."""
     refs = []
     for item in listed:
-        if isinstance(item, ResourceRef):
-            refs.append(item)
-            continue
         try:
             ref = resource_ref(rule, item.resource_id, task.account_id, item.region or task.region)
         except RejectedEvent as error:

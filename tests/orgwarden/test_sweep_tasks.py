@@ -62,7 +62,7 @@ def task(account: str, resource_type: str, region: str = HOME_REGION) -> SweepTa
         sweep_id=f"t-{uuid.uuid4().hex[:8]}",
         account_id=account,
         region=region,
-        resource_type=resource_type,
+        resource_types=(resource_type,),
     )
 
 
@@ -291,7 +291,7 @@ def test_a_redelivered_task_that_finished_is_not_run_again_and_a_failed_one_is(
     failures = iter([True])
 
     def failing_once(evaluator: Evaluator, sweep_task: SweepTask, **kwargs: Any) -> TaskRun:
-        if sweep_task.resource_type == "AwsS3Bucket" and next(failures, False):
+        if sweep_task.resource_types == ("AwsS3Bucket",) and next(failures, False):
             raise RuntimeError("throttled beyond the retries")
         return real_run_task(evaluator, sweep_task, **kwargs)
 
@@ -307,3 +307,29 @@ def test_a_redelivered_task_that_finished_is_not_run_again_and_a_failed_one_is(
     assert again == {"batchItemFailures": []}
     assert not calls.named("DescribeInstances")  # finished: not run again
     assert calls.named("ListBuckets") == ["S3.ListBuckets"]  # failed: run again
+
+
+def test_a_region_task_reads_the_accounts_settings_once_for_its_account_and_bucket_rules(
+    organization: SimulatedOrganization, account: str, lambda_env: Configure, calls: ApiCalls
+) -> None:
+    sim = organization
+    create_bucket(
+        sim, account, f"shared-{uuid.uuid4().hex[:8]}", BucketSetup(block=None), HOME_REGION
+    )
+    evaluator = evaluator_for(lambda_env)
+    calls.calls.clear()
+    both = SweepTask(
+        sweep_id=f"t-{uuid.uuid4().hex[:8]}",
+        account_id=account,
+        region=HOME_REGION,
+        resource_types=("AwsAccount", "AwsS3Bucket"),
+    )
+
+    run = run_task(evaluator, both, hand_on=Queue())
+
+    rules = {o.rule_id for o in run.outcomes}
+    assert {"s3_account_public_access_block", "s3_bucket_public_access"} <= rules
+    assert calls.named("GetPublicAccessBlock").count("S3 Control.GetPublicAccessBlock") == 1
+    # One read of the prior states and one evidence transaction for the whole task.
+    assert len(calls.named("BatchGetItem")) == 1
+    assert len(calls.named("TransactWriteItems")) == 1
