@@ -24,6 +24,8 @@ matching the resource. Every disagreement is listed with the resource's configur
 """
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -283,8 +285,6 @@ def run_orgwarden(sim: Any, estate: Estate, workload: Workload, counter: Countin
     from policies import load_catalogue  # noqa: PLC0415
 
     os.environ.update(sim.evaluator_environment())
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "CRITICAL")
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     seeded = set(estate.accounts)
 
     class SeededAccounts(Directory):
@@ -318,7 +318,8 @@ def run_orgwarden(sim: Any, estate: Estate, workload: Workload, counter: Countin
     # the invocation is counted.
     while messages := sim.receive():
         batch = {"Records": [sqs_record(m, queue_arn) for m in messages]}
-        with counter.counting():
+        # The handler prints its metrics (CloudWatch's format) on stdout: not this report's.
+        with counter.counting(), contextlib.redirect_stdout(io.StringIO()):
             answer = handler(batch, LambdaContext())
         failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
         problems += sorted(failed)
@@ -520,6 +521,10 @@ def measure(workload: Workload, *, with_peer: bool | None) -> Result:
     from bench.cold_import import PEER_VENV, peer_python  # noqa: PLC0415
     from orgwarden.simulation import build_organization, moto_endpoint  # noqa: PLC0415
 
+    # As in the Lambda: the evaluator's metrics get their namespace when its modules load.
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Orgwarden")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", os.environ.get("BENCH_LOG_LEVEL", "CRITICAL"))
     counter = Counting()
     with counted_clients(counter), moto_endpoint() as endpoint:
         sim = build_organization()

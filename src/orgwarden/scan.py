@@ -5,10 +5,13 @@ evaluator, so the findings land in Security Hub and the evidence table exactly a
 the parts a long listing is split into are run here too, after the tasks already planned.
 """
 
+import contextlib
+import io
 from collections import Counter, defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from aws_lambda_powertools import Metrics
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -63,12 +66,17 @@ def scan(
             task = pending.popleft()
             progress.update(bar, description=f"{task.label:<48}")
             try:
-                run = run_task(evaluator, task, hand_on=hand_on)
+                # Metrics are the Lambda's (CloudWatch's format on stdout, a hundred values at a
+                # time); the scan reports through its own table, so they are dropped.
+                with contextlib.redirect_stdout(io.StringIO()):
+                    run = run_task(evaluator, task, hand_on=hand_on)
             except Exception as error:  # noqa: BLE001 - one failed task is reported, the scan goes on
                 result.failed_tasks.append((task, f"{type(error).__name__}: {error}"))
             else:
                 for outcome in run.outcomes:
                     result.by_rule[outcome.rule_id][outcome.status] += 1
+            finally:
+                Metrics().clear_metrics()
             progress.advance(bar)
     return result
 
