@@ -3,19 +3,29 @@
 import os
 import re
 import threading
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from botocore.loaders import create_loader
 
 from orgwarden.aws.errors import AccessDenied, is_access_denied
 
 # Refresh assumed credentials this long before they expire, so no call runs on a dying token.
 REFRESH_MARGIN = timedelta(minutes=5)
 SESSION_NAME = "orgwarden"
+# Role sessions (with their clients) kept per container, least recently used dropped first:
+# enough for the accounts of an event batch or of a run of sweep tasks (which come account by
+# account), few enough that a container sweeping a thousand accounts stays within its memory.
+# A client takes about 0.7 MB even with the service models shared, and a sweep task's read
+# role uses a dozen: 96 clients held about 80 MB when measured.
+MAX_ROLE_SESSIONS = 32
+MAX_CLIENTS = 96
 
 
 def client_config() -> Config:
@@ -41,13 +51,16 @@ _ACCOUNT_LABEL = re.compile(r"^(https?://)\d{12}\.")
 class _Credentials:
     session: boto3.Session
     expires: datetime
+    clients: dict[tuple[str, str], Any] = field(default_factory=dict)  # by (region, service)
 
 
 class Sessions:
     """Hands out boto3 clients acting as one of orgwarden's roles in a member account.
 
     Assumed-role credentials are cached per (account, role) and clients per (account, role,
-    region, service); a warm Lambda therefore makes one AssumeRole per role and account.
+    region, service); a warm Lambda therefore makes one AssumeRole per role and account (of
+    the last `MAX_ROLE_SESSIONS` used). Every role session reads the service models through one
+    loader, so each model is parsed once per container, not once per account.
     """
 
     def __init__(self, base: boto3.Session | None = None, partition: str = "aws") -> None:
@@ -55,8 +68,8 @@ class Sessions:
         self._partition = partition
         self._endpoint_url = os.environ.get("AWS_ENDPOINT_URL")
         self._config = client_config()
-        self._credentials: dict[tuple[str, str], _Credentials] = {}
-        self._clients: dict[tuple[str, str, str, str], Any] = {}
+        self._credentials: OrderedDict[tuple[str, str], _Credentials] = OrderedDict()
+        self._loader = create_loader()
         self._lock = threading.Lock()
         self._sts: Any = None
 
@@ -75,16 +88,15 @@ class Sessions:
     def client(self, service: str, *, account_id: str, role_name: str, region: str) -> Any:
         """A client for `service` in `account_id`/`region`, acting as `role_name`."""
         with self._lock:
-            session = self._session(account_id, role_name)
-            key = (account_id, role_name, region, service)
-            cached = self._clients.get(key)
-            if cached is None or cached[0] is not session:
-                client = session.client(service, region_name=region, config=self._config)
+            role = self._role_session(account_id, role_name)
+            client = role.clients.get((region, service))
+            if client is None:
+                client = role.session.client(service, region_name=region, config=self._config)
                 if service == "s3control" and self._endpoint_url:
                     client.meta.events.register("before-send.s3-control", _strip_account_host)
-                cached = (session, client)
-                self._clients[key] = cached
-            return cached[1]
+                role.clients[(region, service)] = client
+                self._trim()
+            return client
 
     def home_client(self, service: str, region: str | None = None) -> Any:
         """A client in the service's own (security tooling) account, with its own credentials."""
@@ -97,12 +109,13 @@ class Sessions:
             service, account_id=account_id, role_name=role_name, region=region or "us-east-1"
         )
 
-    def _session(self, account_id: str, role_name: str) -> boto3.Session:
+    def _role_session(self, account_id: str, role_name: str) -> _Credentials:
         key = (account_id, role_name)
         now = datetime.now(UTC)
         cached = self._credentials.get(key)
         if cached and cached.expires - REFRESH_MARGIN > now:
-            return cached.session
+            self._credentials.move_to_end(key)
+            return cached
         role_arn = self.role_arn(account_id, role_name)
         if self._sts is None:
             self._sts = self._base.client("sts", config=self._config)
@@ -113,10 +126,25 @@ class Sessions:
                 raise AccessDenied("sts:AssumeRole", role_arn, str(error)) from error
             raise
         creds = answer["Credentials"]
+        core = botocore.session.Session()
+        core.register_component("data_loader", self._loader)
         session = boto3.Session(
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],
             aws_session_token=creds["SessionToken"],
+            botocore_session=core,
         )
-        self._credentials[key] = _Credentials(session=session, expires=creds["Expiration"])
-        return session
+        entry = _Credentials(session=session, expires=creds["Expiration"])
+        self._credentials[key] = entry
+        self._credentials.move_to_end(key)
+        self._trim()
+        return entry
+
+    def _trim(self) -> None:
+        """Drop the least recently used role sessions beyond the bounds (never the last one)."""
+        clients = sum(len(entry.clients) for entry in self._credentials.values())
+        while len(self._credentials) > 1 and (
+            len(self._credentials) > MAX_ROLE_SESSIONS or clients > MAX_CLIENTS
+        ):
+            _, dropped = self._credentials.popitem(last=False)
+            clients -= len(dropped.clients)

@@ -8,7 +8,7 @@ import pytest
 from botocore.stub import Stubber
 
 from orgwarden.aws.errors import AccessDenied
-from orgwarden.aws.sessions import Sessions
+from orgwarden.aws.sessions import MAX_ROLE_SESSIONS, Sessions
 from tests.conftest import ApiCalls
 
 
@@ -79,3 +79,23 @@ def test_client_config_retries_and_times_out(moto_server: str, account_id: str) 
     assert config.retries["mode"] == "adaptive"
     assert config.connect_timeout == 5
     assert config.read_timeout == 20
+
+
+def test_a_container_keeps_the_role_sessions_it_used_last_within_a_bound(
+    moto_server: str,
+) -> None:
+    """A sweep walks hundreds of accounts through one container: it keeps the sessions (and
+    their clients) of the last MAX_ROLE_SESSIONS (account, role) pairs, not all of them."""
+    sessions = Sessions()
+    counter = ApiCalls()
+    sessions._base.events.register("before-call.*.*", counter)
+    accounts = [f"{200000000000 + n}" for n in range(MAX_ROLE_SESSIONS + 3)]
+    for account in accounts:
+        sessions.client("s3", account_id=account, role_name="OrgwardenRead", region="us-east-1")
+    assert len(sessions._credentials) == MAX_ROLE_SESSIONS
+    assert len(counter.named("AssumeRole")) == len(accounts)
+    # The most recent are still there (no new AssumeRole), the oldest were dropped.
+    sessions.client("s3", account_id=accounts[-1], role_name="OrgwardenRead", region="us-east-1")
+    assert len(counter.named("AssumeRole")) == len(accounts)
+    sessions.client("s3", account_id=accounts[0], role_name="OrgwardenRead", region="us-east-1")
+    assert len(counter.named("AssumeRole")) == len(accounts) + 1
