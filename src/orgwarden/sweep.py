@@ -454,5 +454,5 @@ def _refs(
 
 
 def _check_member(evaluator: Evaluator, account_id: str, sweep_id: str) -> None:
-    if evaluator.directory is not None and not evaluator.directory.is_member(account_id):
+    if evaluator.directory is not None and not evaluator.directory.is_active_member(account_id):
         raise RejectedEvent(f"sweep task {sweep_id}: account {account_id} is not an active member")

@@ -333,3 +333,20 @@ def test_a_region_task_reads_the_accounts_settings_once_for_its_account_and_buck
     # One read of the prior states and one evidence transaction for the whole task.
     assert len(calls.named("BatchGetItem")) == 1
     assert len(calls.named("TransactWriteItems")) == 1
+
+
+def test_sweep_tasks_check_membership_from_one_listing_of_the_organization(
+    organization: SimulatedOrganization, account: str, lambda_env: Configure, calls: ApiCalls
+) -> None:
+    """At a thousand accounts a DescribeAccount per account and container would meet
+    Organizations' low request rate: the accounts are listed once per container instead."""
+    evaluator = evaluator_for(lambda_env)
+    other = organization.accounts["sandbox-dev"].account_id
+    calls.calls.clear()
+    for member in (account, other, account):
+        run_task(evaluator, task(member, "AwsLambdaFunction"), hand_on=Queue())
+    listings = calls.named("ListAccounts")
+    assert listings  # one walk of the pages
+    assert not calls.named("DescribeAccount")
+    run_task(evaluator, task(other, "AwsLambdaFunction"), hand_on=Queue())
+    assert calls.named("ListAccounts") == listings
