@@ -39,7 +39,7 @@ def processor() -> "BatchProcessor":
     return BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-def record_handler(record: "SQSRecord") -> list[dict[str, Any]]:
+def record_handler(record: "SQSRecord") -> Any:
     from orgwarden.evaluator import RejectedEvent  # noqa: PLC0415 - see the module docstring
     from orgwarden.runtime import event_service  # noqa: PLC0415
     from orgwarden.sweep import parse_task  # noqa: PLC0415

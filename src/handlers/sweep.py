@@ -1,5 +1,5 @@
-"""Sweep producer function: on its schedule, queue one sweep task per (account, region,
-resource type) for the evaluator.
+"""Sweep producer function: on its schedule, queue one sweep task per active account; the
+evaluator expands each into tasks per (region, resource type).
 
 Only Powertools' logger and metrics are imported with the module; the service is imported by
 the first invocation (see `handlers.evaluator`).
@@ -20,5 +20,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     from orgwarden.runtime import sweep_producer  # noqa: PLC0415 - see the module docstring
     from orgwarden.sweep import sweep_id_now  # noqa: PLC0415
 
-    tasks = sweep_producer().run(sweep_id_now())
-    return {"tasks": len(tasks)}
+    # The schedule sends its scheduled time: a retried run queues the same sweep again, whose
+    # finished tasks the evaluator does not run twice.
+    scheduled = event.get("scheduled_time") if isinstance(event, dict) else None
+    tasks = sweep_producer().run(sweep_id_now(scheduled if isinstance(scheduled, str) else None))
+    return {"accounts": len(tasks)}

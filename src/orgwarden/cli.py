@@ -82,6 +82,10 @@ def _report(framework: str, out: Path) -> int:
 
 
 def _scan(profile: str | None, regions: list[str], only: list[str]) -> int:
+    # The evaluator's metrics need a namespace from their creation (at import) whenever a
+    # hundred values pile up, as they do in a long scan; nothing publishes them here.
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Orgwarden")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     # Loaded on use: rich and the AWS wiring are not needed by the other commands.
     from rich.console import Console  # noqa: PLC0415
 
@@ -128,7 +132,7 @@ def _scan(profile: str | None, regions: list[str], only: list[str]) -> int:
 def _report_failed_tasks(failed: list[tuple[Any, str]]) -> int:
     for task, reason in failed:
         print(
-            f"task failed: {task.account_id} {task.region} {task.resource_type}: {reason}",
+            f"task failed: {task.label}: {reason}",
             file=sys.stderr,
         )
     return 1 if failed else 0

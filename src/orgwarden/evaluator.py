@@ -29,6 +29,7 @@ from orgwarden.aws.securityhub import (
     workflow_status,
 )
 from orgwarden.aws.sessions import Sessions, forget_reads, reads_shared
+from orgwarden.aws.shared_reads import NO_SHARING, SharedReads
 from orgwarden.aws.tags import read_tags
 from orgwarden.dead_letters import DeadLetterReason
 from orgwarden.decision import Act, Decision, Guards, decide
@@ -40,6 +41,7 @@ from orgwarden.model.resources import ResourceRef
 from orgwarden.model.spec import Mode, Status, Verdict
 from orgwarden.policy_file import PolicyFile
 from orgwarden.settings import Settings
+from orgwarden.sweep_scope import Publication, SweepScope
 from policies import Catalogue, Rule
 from policies.catalogue import Match
 
@@ -109,6 +111,8 @@ class Subject(NamedTuple):
     cause: EventContext | None
     payload: Any
     ous: tuple[str, ...]
+    # What the read role has read already in this sweep task (nothing, for an event).
+    reads: SharedReads = NO_SHARING
 
 
 # A create answered "not found" is usually a read that ran ahead of the service: retry it
@@ -222,9 +226,14 @@ class Evaluator:
         key: str | None = None,
         payload: Any = None,
         known: Verdict | None = None,
+        scope: SweepScope | None = None,
     ) -> Outcome | None:
         """Evaluate one resource. `known` is a verdict reached without reading it (the sweep
-        could not list the account's resources): it is recorded and published the same way."""
+        could not list the account's resources): it is recorded and published the same way.
+
+        Within a sweep task (`scope`), facts already read are reused, the prior state comes from
+        the task's batch read, and the evidence record and finding are queued for `flush`.
+        """
         spec = rule.spec
         ous = self._ous(ref.account_id)
         mode = self.settings.modes.get(spec.id) or self.policy.mode_for(
@@ -232,9 +241,9 @@ class Evaluator:
         )
         if mode is Mode.OFF:
             return None
-        subject = Subject(rule, ref, cause, payload, ous)
+        subject = Subject(rule, ref, cause, payload, ous, scope.reads if scope else NO_SHARING)
         fid = finding_id(spec, ref, key)
-        prior = self.evidence.latest(fid)
+        prior = scope.prior(fid) if scope and scope.knows(fid) else self.evidence.latest(fid)
         state, detected = (None, known) if known else self._read_and_evaluate(subject)
         exemption, exemption_unknown = ExemptionCheck(active=None), None
         if detected.status is Status.FAILED:
@@ -285,7 +294,10 @@ class Evaluator:
             notes=notes,
             first_observed_at=(prior.first_observed_at or prior.observed_at) if prior else now,
         )
-        self.evidence.put(record)
+        if scope:
+            scope.records.append(record)
+        else:
+            self.evidence.put(record)
         finding = build_finding(
             spec,
             ref,
@@ -298,7 +310,11 @@ class Evaluator:
             notes=notes,
             first_observed_at=record.first_observed_at,
         )
-        self._publish(ref, finding, _workflow(decision, action), existed=prior is not None)
+        publication = Publication(ref, finding, _workflow(decision, action), prior is not None)
+        if scope:
+            scope.publications.append(publication)
+        else:
+            self.publish([publication])
         metrics.add_metric(
             name=f"Verdict{final.status.value.title().replace('_', '')}",
             unit=MetricUnit.Count,
@@ -369,38 +385,38 @@ class Evaluator:
             region=ref.region,
         )
 
-    def _publish(
-        self,
-        ref: ResourceRef,
-        finding: dict[str, Any],
-        workflow: tuple[str, str] | None,
-        *,
-        existed: bool,
-    ) -> None:
-        """Import the finding into the member account's Security Hub, as the writer role, and
-        move its workflow: a new finding takes it from the import; an existing one only through
-        BatchUpdateFindings (Security Hub ignores Workflow and Note on an update)."""
-        writer = self._writer(ref)
-        if workflow and not existed:
-            status, note = workflow
-            finding["Workflow"] = {"Status": status}
-            finding["Note"] = {
-                "Text": note[:512],
-                "UpdatedBy": "orgwarden",
-                "UpdatedAt": finding["UpdatedAt"],
-            }
-        try:
-            import_findings(writer, [finding])
-            if workflow and existed:
-                set_workflow(writer, finding["Id"], finding["ProductArn"], *workflow)
-        except SecurityHubNotEnabled as error:
-            # Nowhere to import (the hub itself is disabled): the evidence record is the
-            # verdict's record; retrying the event cannot help until the hub is back.
-            metrics.add_metric(name="FindingsUndeliverable", unit=MetricUnit.Count, value=1)
-            logger.error(
-                "finding not imported: Security Hub is not enabled",
-                extra={"finding_id": finding["Id"], "reason": str(error)},
-            )
+    def publish(self, publications: list[Publication]) -> None:
+        """Import findings into their member accounts' Security Hub, as the writer role (calls
+        of up to 100 per account and region), and move their workflow: a new finding takes it
+        from the import; an existing one only through BatchUpdateFindings (Security Hub ignores
+        Workflow and Note on an update)."""
+        by_place: dict[tuple[str, str], list[Publication]] = {}
+        for publication in publications:
+            place = (publication.ref.account_id, publication.ref.region)
+            by_place.setdefault(place, []).append(publication)
+        for group in by_place.values():
+            writer = self._writer(group[0].ref)
+            findings = [_with_new_workflow(p) for p in group]
+            try:
+                import_findings(writer, findings)
+                for p in group:
+                    if p.workflow and p.existed:
+                        set_workflow(writer, p.finding["Id"], p.finding["ProductArn"], *p.workflow)
+            except SecurityHubNotEnabled as error:
+                # Nowhere to import (the hub itself is disabled): the evidence record is the
+                # verdict's record; retrying the event cannot help until the hub is back.
+                metrics.add_metric(name="FindingsUndeliverable", unit=MetricUnit.Count, value=1)
+                logger.error(
+                    "finding not imported: Security Hub is not enabled",
+                    extra={"finding_ids": [f["Id"] for f in findings][:10], "reason": str(error)},
+                )
+
+    def flush(self, scope: SweepScope) -> None:
+        """Send what a sweep task's evaluations queued: evidence first, then the findings."""
+        records, scope.records = scope.records, []
+        publications, scope.publications = scope.publications, []
+        self.evidence.put_all(records, scope.states)
+        self.publish(publications)
 
     def _ous(self, account_id: str) -> tuple[str, ...]:
         """The account's OUs, looked up only when the policy file scopes anything by OU."""
@@ -409,6 +425,8 @@ class Evaluator:
         return self.directory.ous(account_id)
 
     def _context(self, subject: Subject, role: str) -> MemberContext:
+        # Only the read role's reads are shared; a fix reads what it changes afresh.
+        reads = subject.reads if role == self.settings.read_role_name else NO_SHARING
         return MemberContext(
             sessions=self.sessions,
             ref=subject.ref,
@@ -418,6 +436,7 @@ class Evaluator:
             payload=subject.payload,
             cause=subject.cause,
             ous=subject.ous,
+            reads=reads,
         )
 
     def _read_and_evaluate(self, subject: Subject) -> tuple[Any, Verdict]:
@@ -426,7 +445,10 @@ class Evaluator:
         delays = list(STALE_READ_DELAYS) if self._just_created(subject.cause) else []
         while True:
             try:
-                state = reader.read(context)
+                # Two rules with one reader (root keys and root MFA) share its answer.
+                state = subject.reads.once(
+                    f"reader:{reader.name}", subject.ref.arn, lambda: reader.read(context)
+                )
             except AccessDenied as error:
                 metrics.add_metric(name="AccessDenied", unit=MetricUnit.Count, value=1)
                 return None, Verdict(
@@ -514,6 +536,8 @@ class Evaluator:
             return failed, action
         metrics.add_metric(name="Remediations", unit=MetricUnit.Count, value=1)
         # Verify: read the resource again, as the read role, and judge it with the same rule.
+        # Nothing read about it before the fix is trusted after it, by this rule or another.
+        subject.reads.forget(ref.arn, ref.account_id)
         state_after, after = self._read_and_evaluate(subject._replace(cause=None))
         if remediation.holds is None:
             verified = after.status is Status.PASSED
@@ -562,6 +586,16 @@ def _workflow(decision: Decision, action: ActionRecord | None) -> tuple[str, str
     if action.outcome == "verified":
         return "RESOLVED", f"orgwarden fixed this ({who}) and verified it by reading it again."
     return "NOTIFIED", f"orgwarden applied {who}, but the re-read still fails; retrying."
+
+
+def _with_new_workflow(publication: Publication) -> dict[str, Any]:
+    """The finding to import: a new one carries its workflow and note in the import itself."""
+    finding = publication.finding
+    if publication.workflow and not publication.existed:
+        status, note = publication.workflow
+        note_of = {"Text": note[:512], "UpdatedBy": "orgwarden", "UpdatedAt": finding["UpdatedAt"]}
+        finding = {**finding, "Workflow": {"Status": status}, "Note": note_of}
+    return finding
 
 
 def _clip(text: str, limit: int = 1024) -> str:

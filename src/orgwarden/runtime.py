@@ -2,6 +2,8 @@
 container (lazily, so importing a handler stays cheap and tests can set the environment first).
 """
 
+import math
+from collections.abc import Sequence
 from functools import cache, partial
 from typing import Any
 
@@ -16,12 +18,13 @@ from orgwarden.aws.dead_letter_queue import DeadLetterQueue
 from orgwarden.aws.evidence_store import EvidenceStore
 from orgwarden.aws.organization import Directory
 from orgwarden.aws.sessions import Sessions
+from orgwarden.aws.task_queue import send_bodies
 from orgwarden.config_rule import TagComplianceRule
 from orgwarden.evaluator import Evaluator, Outcome, parse_event
 from orgwarden.model.events import Event, EventContext
 from orgwarden.policy_file import default_policy
 from orgwarden.settings import ConfigRuleSettings, Settings, SweepSettings
-from orgwarden.sweep import Producer, SweepTask, run_task
+from orgwarden.sweep import AccountSweep, Producer, SweepTask, Task, expand_account, run_task
 from policies import load_catalogue
 from policies.catalogue import Match
 
@@ -40,6 +43,7 @@ class EventService:
         evaluator: Evaluator,
         persistence: DynamoDBPersistenceLayer,
         ttl: int,
+        queue: tuple[Any, str] | None = None,
         *,
         dead_letters: DeadLetterQueue | None = None,
         max_receive_count: int = 5,
@@ -48,9 +52,13 @@ class EventService:
         self.dead_letters = dead_letters
         self.max_receive_count = max_receive_count
         self.idempotency = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=ttl)
-        self._once = idempotent_function(
+        once = idempotent_function(
             data_keyword_argument="subject", config=self.idempotency, persistence_store=persistence
-        )(self._evaluate)
+        )
+        self._once = once(self._evaluate)
+        self._sweep_once = once(self._sweep)
+        # The evaluation queue (SQS client, URL), where sweep tasks queue further tasks.
+        self.queue = queue
 
     @staticmethod
     def parse(body: str) -> tuple[Event, dict[str, Any]]:
@@ -65,10 +73,33 @@ class EventService:
         outcomes = self.evaluator.process(parsed, raw, each=each)
         return [o.model_dump(mode="json") for o in outcomes]
 
-    def sweep(self, task: SweepTask) -> list[dict[str, Any]]:
-        """Run one sweep task. Not made idempotent: evaluating current state again is harmless,
-        and a retried task must evaluate again."""
-        return [o.model_dump(mode="json") for o in run_task(self.evaluator, task)]
+    def sweep(self, task: Task) -> dict[str, Any]:
+        """Run one sweep task at most once to the end: a redelivered task that has finished
+        (its batch timed out after it, or the producer ran twice) is not run again, and one
+        that failed is (the idempotency record of a failed run is removed)."""
+        result: dict[str, Any] = self._sweep_once(subject={"key": task.key}, task=task)
+        return result
+
+    def _sweep(self, subject: dict[str, str], task: Task) -> dict[str, Any]:
+        if isinstance(task, AccountSweep):
+            tasks = expand_account(self.evaluator, task)
+            self._queue(tasks)
+            return {"task": f"{task.account_id} plan", "queued": len(tasks)}
+        run = run_task(self.evaluator, task, hand_on=self._queue, time_left=self._time_left)
+        return run.summary(task)
+
+    def _queue(self, tasks: Sequence[SweepTask]) -> None:
+        if self.queue is None:
+            raise RuntimeError("sweep tasks need ORGWARDEN_EVALUATION_QUEUE_URL to queue tasks")
+        sqs, url = self.queue
+        send_bodies(sqs, url, [task.model_dump_json() for task in tasks])
+
+    def _time_left(self) -> float:
+        """Seconds left in this invocation (unbounded outside Lambda)."""
+        context = self.idempotency.lambda_context
+        if context is None:
+            return math.inf
+        return float(context.get_remaining_time_in_millis()) / 1000
 
     def _each(self, match: Match, cause: EventContext, *, replay: str | None) -> Outcome | None:
         subject = match.key or str(match.resource_id)
@@ -122,10 +153,14 @@ def event_service() -> EventService:
         if settings.dead_letter_queue_url
         else None
     )
+    queue = None
+    if settings.evaluation_queue_url:
+        queue = (sessions.home_client("sqs"), settings.evaluation_queue_url)
     return EventService(
         evaluator,
         persistence,
         settings.idempotency_ttl_seconds,
+        queue,
         dead_letters=dead_letters,
         max_receive_count=settings.max_receive_count,
     )

@@ -1,13 +1,17 @@
 """`orgwarden scan`: the periodic sweep run in-process, with a progress bar and a summary.
 
-The same tasks the scheduled producer queues are run here one after another through the same
-evaluator, so the findings land in Security Hub and the evidence table exactly as a sweep's do.
+The same tasks the scheduled sweep runs are run here one after another through the same
+evaluator, so the findings land in Security Hub and the evidence table exactly as a sweep's do;
+the parts a long listing is split into are run here too, after the tasks already planned.
 """
 
-from collections import Counter, defaultdict
+import contextlib
+import io
+from collections import Counter, defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from aws_lambda_powertools import Metrics
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -49,19 +53,30 @@ def scan(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
+    pending = deque(tasks)
     with Progress(*columns, console=progress_to, transient=False) as progress:
         bar = progress.add_task("sweeping", total=len(tasks))
-        for task in tasks:
-            progress.update(
-                bar, description=f"{task.account_id} {task.region} {task.resource_type:<18}"
-            )
+
+        def hand_on(parts: Sequence[SweepTask]) -> None:
+            pending.extend(parts)
+            result.tasks += len(parts)
+            progress.update(bar, total=result.tasks)
+
+        while pending:
+            task = pending.popleft()
+            progress.update(bar, description=f"{task.label:<48}")
             try:
-                outcomes = run_task(evaluator, task)
+                # Metrics are the Lambda's (CloudWatch's format on stdout, a hundred values at a
+                # time); the scan reports through its own table, so they are dropped.
+                with contextlib.redirect_stdout(io.StringIO()):
+                    run = run_task(evaluator, task, hand_on=hand_on)
             except Exception as error:  # noqa: BLE001 - one failed task is reported, the scan goes on
                 result.failed_tasks.append((task, f"{type(error).__name__}: {error}"))
             else:
-                for outcome in outcomes:
+                for outcome in run.outcomes:
                     result.by_rule[outcome.rule_id][outcome.status] += 1
+            finally:
+                Metrics().clear_metrics()
             progress.advance(bar)
     return result
 

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     dead_letter_queue_url: str | None = None
     # The evaluation queue's maxReceiveCount: the receive on which a failure is parked.
     max_receive_count: int = Field(default=5, ge=1, le=1000)
+    # The evaluation queue, where a sweep task queues the tasks it expands into or hands on.
+    evaluation_queue_url: str | None = None
 
     @property
     def own_role_names(self) -> tuple[str, ...]:

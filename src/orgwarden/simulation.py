@@ -139,6 +139,7 @@ class SimulatedOrganization:
             "ORGWARDEN_MODES": json.dumps(modes or {}),
             "ORGWARDEN_DEAD_LETTER_QUEUE_URL": self.dlq_url,
             "ORGWARDEN_MAX_RECEIVE_COUNT": str(self.max_receive_count),
+            "ORGWARDEN_EVALUATION_QUEUE_URL": self.queue_url,
             "POWERTOOLS_SERVICE_NAME": "orgwarden",
             "POWERTOOLS_METRICS_NAMESPACE": "Orgwarden",
         }

@@ -8,6 +8,7 @@ moto does not enforce IAM, so a member account whose read role denies us is repr
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from io import StringIO
 from typing import Any
 
@@ -26,7 +27,7 @@ from orgwarden.dead_letters import DeadLetterReason
 from orgwarden.evaluator import Evaluator, RejectedEvent
 from orgwarden.model.spec import Status
 from orgwarden.policy_file import default_policy
-from orgwarden.runtime import build_evaluator, organization_directory
+from orgwarden.runtime import build_evaluator, event_service, organization_directory
 from orgwarden.scan import scan, summary_table
 from orgwarden.settings import Settings
 from orgwarden.simulation import (
@@ -41,6 +42,7 @@ from orgwarden.simulation import (
     SimulatedOrganization,
 )
 from orgwarden.sweep import (
+    AccountSweep,
     Producer,
     SweepTask,
     parse_task,
@@ -79,8 +81,22 @@ def active_accounts(sim: SimulatedOrganization) -> set[str]:
     }
 
 
-def test_the_producer_queues_one_task_per_account_region_and_type(
-    organization: SimulatedOrganization,
+def drain(sqs: Any, queue_url: str) -> list[Any]:
+    """Every task on a queue, each received once and deleted."""
+    received = []
+    while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get(
+        "Messages", []
+    ):
+        for message in batch:
+            task = parse_task(message["Body"])
+            assert task is not None
+            received.append(task)
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return received
+
+
+def test_the_producer_queues_one_task_per_account_which_expands_per_region_and_type(
+    organization: SimulatedOrganization, lambda_env: Configure, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sim = organization
     sqs = sim.session(sim.tooling.account_id).client("sqs")
@@ -96,31 +112,29 @@ def test_the_producer_queues_one_task_per_account_region_and_type(
     )
     tasks = producer.run("test-sweep")
 
-    received: list[SweepTask] = []
-    while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get(
-        "Messages", []
-    ):
-        for message in batch:
-            task = parse_task(message["Body"])
-            assert task is not None
-            received.append(task)
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    # One task per ACTIVE account of the organization (other tests add members as they go).
+    queued = drain(sqs, queue_url)
+    assert all(isinstance(t, AccountSweep) for t in queued)
+    assert sorted(t.account_id for t in queued) == sorted(active_accounts(sim))
+    assert len(queued) == len(tasks)
 
-    # Every ACTIVE account of the organization (other tests add members as they go).
-    accounts = active_accounts(sim)
+    # The evaluator expands an account's task onto the queue: one task per region, for every
+    # type.
+    lambda_env()
+    monkeypatch.setenv("ORGWARDEN_EVALUATION_QUEUE_URL", queue_url)
+    event_service.cache_clear()
+    member = sim.accounts["payments-prod"].account_id
+    (mine,) = [t for t in queued if t.account_id == member]
+    answer = handler(records([mine.model_dump_json()]), LambdaContext())
+    assert answer == {"batchItemFailures": []}
+    received = drain(sqs, queue_url)
     types = set(sweep_rules(catalogue))
-    expected = {
-        (account, region, resource_type)
-        for account in accounts
-        for region in (HOME_REGION, OTHER_REGION)
-        for resource_type in types
-        # ListBuckets is global: buckets are swept once, from the home region.
-        if not (resource_type == "AwsS3Bucket" and region != HOME_REGION)
-    }
-    keys = [(t.account_id, t.region, t.resource_type) for t in received]
-    assert len(keys) == len(set(keys)) == len(tasks)  # each once, across several batches of 10
-    assert set(keys) == expected
-    assert len(expected) > 10
+    by_region = {t.region: set(t.resource_types) for t in received if t.account_id == member}
+    assert len(received) == 2
+    assert by_region[HOME_REGION] == types
+    # ListBuckets is global: buckets are swept once, from the home region.
+    assert by_region[OTHER_REGION] == types - {"AwsS3Bucket"}
+    assert len(types) > 5
 
 
 def records(bodies: list[str]) -> dict[str, Any]:
@@ -189,9 +203,25 @@ def test_sweep_tasks_through_the_evaluator_find_periodic_and_resource_drift(
     assert record.cause is None  # found by the sweep, not caused by an event
 
 
+def refuse(tasks: Sequence[SweepTask]) -> None:
+    raise AssertionError(f"nothing should be handed on here: {tasks}")
+
+
 def test_a_malformed_sweep_task_is_rejected_and_an_event_is_not_a_task() -> None:
     with pytest.raises(RejectedEvent, match="account_id"):
         parse_task(json.dumps({"kind": "sweep", "sweep_id": "x", "account_id": "1"}))
+    with pytest.raises(RejectedEvent, match="regions"):
+        parse_task(
+            json.dumps(
+                {
+                    "kind": "sweep-account",
+                    "sweep_id": "x",
+                    "account_id": "123456789012",
+                    "regions": [],
+                    "home_region": HOME_REGION,
+                }
+            )
+        )
     assert parse_task(json.dumps({"version": "0", "detail": {}})) is None
     assert parse_task("not json") is None
 
@@ -227,13 +257,15 @@ def test_an_account_whose_read_role_is_denied_is_not_available_not_empty(
     listed = run_task(
         evaluator,
         SweepTask(
-            sweep_id="d", account_id=account, region=HOME_REGION, resource_type="AwsS3Bucket"
+            sweep_id="d", account_id=account, region=HOME_REGION, resource_types=("AwsS3Bucket",)
         ),
-    )
+        hand_on=refuse,
+    ).outcomes
     read = run_task(
         evaluator,
-        SweepTask(sweep_id="d", account_id=account, region=HOME_REGION, resource_type=ACCOUNT),
-    )
+        SweepTask(sweep_id="d", account_id=account, region=HOME_REGION, resource_types=(ACCOUNT,)),
+        hand_on=refuse,
+    ).outcomes
 
     assert {o.rule_id for o in listed} == {r.spec.id for r in bucket_rules}
     assert {o.status for o in [*listed, *read]} == {Status.NOT_AVAILABLE}
@@ -253,10 +285,10 @@ def test_a_task_for_an_account_outside_the_organization_is_rejected(
     evaluator = build_evaluator(settings, sessions)
     assert evaluator.directory is not None
     stranger = SweepTask(
-        sweep_id="s", account_id="999999999999", region=HOME_REGION, resource_type=ACCOUNT
+        sweep_id="s", account_id="999999999999", region=HOME_REGION, resource_types=(ACCOUNT,)
     )
     with pytest.raises(RejectedEvent, match="not an active member"):
-        run_task(evaluator, stranger)
+        run_task(evaluator, stranger, hand_on=refuse)
     assert sim.tooling.account_id in evaluator.directory.active_accounts()
 
 

@@ -16,14 +16,21 @@ def test_the_evaluator_parks_on_the_receive_the_queue_would_redrive_after() -> N
     assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["EvaluationDLQ", "Arn"]}
 
 
-def test_the_evaluator_may_send_to_its_dead_letter_queue_and_no_other_queue() -> None:
+def test_the_evaluator_may_send_only_to_its_dead_letter_queue_and_its_own_queue() -> None:
     statements = [s for policy in FUNCTION["Policies"] for s in policy.get("Statement", [])]
     sends = [s for s in statements if "sqs:SendMessage" in str(s["Action"])]
-    assert sends == [
+    assert sorted(sends, key=lambda s: s["Sid"]) == [
         {
             "Sid": "DeadLetterWithReason",
             "Effect": "Allow",
             "Action": "sqs:SendMessage",
             "Resource": {"Fn::GetAtt": ["EvaluationDLQ", "Arn"]},
-        }
+        },
+        # Sweep tasks queue the tasks they expand into, and the parts of long listings.
+        {
+            "Sid": "QueueSweepTasks",
+            "Effect": "Allow",
+            "Action": "sqs:SendMessage",
+            "Resource": {"Fn::GetAtt": ["EvaluationQueue", "Arn"]},
+        },
     ]

@@ -13,30 +13,22 @@ from orgwarden.model.public_access import AccountPublicAccess
 from orgwarden.model.resources import BucketAccess, PublicAccessBlock
 
 
-def read_account_block(s3control: Any, account_id: str, principal: str) -> PublicAccessBlock | None:
-    found = call(
-        "s3:GetAccountPublicAccessBlock",
-        principal,
-        lambda: s3control.get_public_access_block(AccountId=account_id)[
-            "PublicAccessBlockConfiguration"
-        ],
-        absent=(s3.NO_BPA,),
-    )
-    return PublicAccessBlock.model_validate(found) if found else None
-
-
 def _read_account(ctx: MemberContext) -> AccountPublicAccess:
-    block = read_account_block(ctx.client("s3control"), ctx.ref.account_id, ctx.principal)
+    block = s3.read_account_block(
+        ctx.client("s3control"), ctx.ref.account_id, ctx.principal, ctx.reads
+    )
     return AccountPublicAccess(ref=ctx.ref, block=block)
 
 
 def _read_bucket_settings(ctx: MemberContext) -> BucketAccess:
     """The bucket's own settings; the account's only when the bucket's are not all on (they
     do not change the verdict, but tell on-call whether the bucket is exposed meanwhile)."""
-    bucket_block = s3.read_bucket_block(ctx.client("s3"), ctx.ref, ctx.principal)
+    bucket_block = s3.read_bucket_block(ctx.client("s3"), ctx.ref, ctx.principal, ctx.reads)
     if bucket_block and bucket_block.fully_on:
         return BucketAccess(ref=ctx.ref, bucket_block=bucket_block, account_block=None)
-    account_block = read_account_block(ctx.client("s3control"), ctx.ref.account_id, ctx.principal)
+    account_block = s3.read_account_block(
+        ctx.client("s3control"), ctx.ref.account_id, ctx.principal, ctx.reads
+    )
     return BucketAccess(ref=ctx.ref, bucket_block=bucket_block, account_block=account_block)
 
 

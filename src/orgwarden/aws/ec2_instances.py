@@ -10,11 +10,12 @@ from orgwarden.model.resources import ResourceRef
 
 # DescribeInstances answers these for an id that does not exist (or no longer does).
 INSTANCE_GONE = ("InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed")
+DESCRIBE_INSTANCES = "ec2:DescribeInstances"
 
 
 def describe_instance(ec2: Any, ref: ResourceRef, principal: str) -> dict[str, Any]:
     """One instance as DescribeInstances reports it."""
-    with translated("ec2:DescribeInstances", principal, INSTANCE_GONE):
+    with translated(DESCRIBE_INSTANCES, principal, INSTANCE_GONE):
         pages = ec2.get_paginator("describe_instances").paginate(InstanceIds=[ref.resource_id])
         found = [i for page in pages for r in page["Reservations"] for i in r["Instances"]]
     if not found:
@@ -23,8 +24,20 @@ def describe_instance(ec2: Any, ref: ResourceRef, principal: str) -> dict[str, A
     return instance
 
 
+def instance_of(ctx: MemberContext) -> dict[str, Any]:
+    """The instance of `ctx`, described once per sweep task (or taken from its listing)."""
+    return ctx.once(
+        DESCRIBE_INSTANCES, lambda: describe_instance(ctx.client("ec2"), ctx.ref, ctx.principal)
+    )
+
+
+def tag_pairs(tags: list[dict[str, str]] | None) -> dict[str, str]:
+    """Tags from AWS's list of {Key, Value} pairs."""
+    return {t["Key"]: t.get("Value", "") for t in tags or []}
+
+
 def instance_tags(instance: dict[str, Any]) -> dict[str, str]:
-    return {t["Key"]: t.get("Value", "") for t in instance.get("Tags", [])}
+    return tag_pairs(instance.get("Tags"))
 
 
 def first_launched(instance: dict[str, Any]) -> datetime | None:
@@ -46,7 +59,7 @@ def first_launched(instance: dict[str, Any]) -> datetime | None:
 
 
 def _read_options(ctx: MemberContext) -> InstanceMetadataOptions:
-    instance = describe_instance(ctx.client("ec2"), ctx.ref, ctx.principal)
+    instance = instance_of(ctx)
     options = instance.get("MetadataOptions", {})
     return InstanceMetadataOptions(
         ref=ctx.ref,

@@ -19,6 +19,9 @@ from orgwarden.model.encryption import (
 
 NO_ENCRYPTION = "ServerSideEncryptionConfigurationNotFoundError"
 NO_VOLUME = "InvalidVolume.NotFound"
+VOLUME_GONE = (NO_VOLUME, "InvalidVolume.Malformed")
+DESCRIBE_VOLUMES = "ec2:DescribeVolumes"
+DESCRIBE_DB_INSTANCES = "rds:DescribeDBInstances"
 NO_DB_INSTANCE = "DBInstanceNotFound"
 SSE_S3 = "AES256"
 SSE_KMS = "aws:kms"
@@ -26,14 +29,17 @@ SSE_KMS = "aws:kms"
 
 def _read_bucket_encryption(ctx: MemberContext) -> BucketEncryption:
     s3 = ctx.client("s3")
-    found = call(
+    found = ctx.once(
         "s3:GetEncryptionConfiguration",
-        ctx.principal,
-        lambda: s3.get_bucket_encryption(
-            Bucket=ctx.ref.resource_id, ExpectedBucketOwner=ctx.ref.account_id
-        )["ServerSideEncryptionConfiguration"],
-        absent=(NO_ENCRYPTION,),
-        gone=(NO_BUCKET,),
+        lambda: call(
+            "s3:GetEncryptionConfiguration",
+            ctx.principal,
+            lambda: s3.get_bucket_encryption(
+                Bucket=ctx.ref.resource_id, ExpectedBucketOwner=ctx.ref.account_id
+            )["ServerSideEncryptionConfiguration"],
+            absent=(NO_ENCRYPTION,),
+            gone=(NO_BUCKET,),
+        ),
     )
     required = ctx.policy.remediation.s3_kms_key_id
     rules = (found or {}).get("Rules") or []
@@ -118,17 +124,27 @@ def _apply_ebs_default(ctx: MemberContext, state: EbsDefaultEncryption) -> Chang
     )
 
 
+def describe_volume(ctx: MemberContext) -> dict[str, Any]:
+    """The volume as DescribeVolumes reports it (once per sweep task, or from its listing)."""
+
+    def read() -> dict[str, Any]:
+        ec2 = ctx.client("ec2")
+        found = call(
+            DESCRIBE_VOLUMES,
+            ctx.principal,
+            lambda: ec2.describe_volumes(VolumeIds=[ctx.ref.resource_id])["Volumes"],
+            gone=VOLUME_GONE,
+        )
+        if not found:
+            raise ResourceGone(f"{DESCRIBE_VOLUMES}: {ctx.ref.resource_id} not listed")
+        volume: dict[str, Any] = found[0]
+        return volume
+
+    return ctx.once(DESCRIBE_VOLUMES, read)
+
+
 def _read_volume(ctx: MemberContext) -> VolumeEncryption:
-    ec2 = ctx.client("ec2")
-    found = call(
-        "ec2:DescribeVolumes",
-        ctx.principal,
-        lambda: ec2.describe_volumes(VolumeIds=[ctx.ref.resource_id])["Volumes"],
-        gone=(NO_VOLUME,),
-    )
-    if not found:
-        raise ResourceGone(f"ec2:DescribeVolumes: {ctx.ref.resource_id} not listed")
-    volume = found[0]
+    volume = describe_volume(ctx)
     return VolumeEncryption(
         ref=ctx.ref,
         encrypted=bool(volume.get("Encrypted", False)),
@@ -141,17 +157,29 @@ def _read_volume(ctx: MemberContext) -> VolumeEncryption:
     )
 
 
+def describe_db_instance(ctx: MemberContext) -> dict[str, Any]:
+    """The DB instance as DescribeDBInstances reports it (once per sweep task, or listed)."""
+
+    def read() -> dict[str, Any]:
+        rds = ctx.client("rds")
+        found = call(
+            DESCRIBE_DB_INSTANCES,
+            ctx.principal,
+            lambda: rds.describe_db_instances(DBInstanceIdentifier=ctx.ref.resource_id)[
+                "DBInstances"
+            ],
+            gone=(NO_DB_INSTANCE,),
+        )
+        if not found:
+            raise ResourceGone(f"{DESCRIBE_DB_INSTANCES}: {ctx.ref.resource_id} not listed")
+        instance: dict[str, Any] = found[0]
+        return instance
+
+    return ctx.once(DESCRIBE_DB_INSTANCES, read)
+
+
 def _read_db_instance(ctx: MemberContext) -> DbStorageEncryption:
-    rds = ctx.client("rds")
-    found = call(
-        "rds:DescribeDBInstances",
-        ctx.principal,
-        lambda: rds.describe_db_instances(DBInstanceIdentifier=ctx.ref.resource_id)["DBInstances"],
-        gone=(NO_DB_INSTANCE,),
-    )
-    if not found:
-        raise ResourceGone(f"rds:DescribeDBInstances: {ctx.ref.resource_id} not listed")
-    instance = found[0]
+    instance = describe_db_instance(ctx)
     return DbStorageEncryption(
         ref=ctx.ref,
         encrypted=bool(instance.get("StorageEncrypted", False)),

@@ -3,10 +3,15 @@ beyond Security Hub's 90 days. The key design is explained in `orgwarden.evidenc
 
 `put` costs two writes, both in the table: the state item's conditional update (which returns
 the prior state, so the history item knows whether compliance changed) and the history item.
-The S3 archive is written from the table's stream, not here.
+A sweep task writes many records at once: `states` reads their prior states in BatchGetItem
+calls and `put_all` writes state and history items in TransactWriteItems calls, each state item
+conditional on being unchanged since it was read. The S3 archive is written from the table's
+stream, not here.
 """
 
-from collections.abc import Callable, Iterable, Iterator
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +26,13 @@ from orgwarden.model.evidence import EvidenceRecord
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
+# BatchGetItem's limit; TransactWriteItems takes 100 actions, two per record (state, history).
+BATCH_GET_KEYS = 100
+RECORDS_PER_TRANSACTION = 50
+# Well under TransactWriteItems' 4 MB, counting each item's JSON twice for DynamoDB's encoding.
+TRANSACTION_BYTES = 3_000_000
+# The attributes of a state item that a batched write needs: its record, time and open episode.
+STATE_ATTRIBUTES = ("record", "observed_at", "last_sk", "opening")
 # Above this many accounts, the per-rule index is cheaper than one query per account and month.
 ACCOUNT_QUERY_LIMIT = 10
 QUERY_THREADS = 8
@@ -83,6 +95,92 @@ class EvidenceStore:
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
+
+    def states(self, finding_ids: Iterable[str]) -> dict[str, dict[str, Any] | None]:
+        """The state items of many findings (None: never evaluated), in BatchGetItem calls."""
+        wanted = list(dict.fromkeys(finding_ids))
+        found: dict[str, dict[str, Any] | None] = dict.fromkeys(wanted)
+        by_pk = {items.finding_pk(fid): fid for fid in wanted}
+        names = {f"#{name}": name for name in ("pk", *STATE_ATTRIBUTES)}
+        for start in range(0, len(wanted), BATCH_GET_KEYS):
+            keys = [
+                serialize({"pk": items.finding_pk(fid), "sk": items.STATE_SK})
+                for fid in wanted[start : start + BATCH_GET_KEYS]
+            ]
+            request: dict[str, Any] = {
+                self._table: {
+                    "Keys": keys,
+                    "ProjectionExpression": ", ".join(names),
+                    "ExpressionAttributeNames": names,
+                }
+            }
+            for attempt in range(8):
+                answer = self._dynamodb.batch_get_item(RequestItems=request)
+                for item in answer["Responses"].get(self._table, []):
+                    state = deserialize(item)
+                    found[by_pk[state.pop("pk")]] = state
+                request = answer.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                time.sleep(min(0.05 * 2**attempt, 2.0))  # DynamoDB asks us to slow down
+            else:
+                raise RuntimeError(f"BatchGetItem left keys unprocessed: {str(request)[:200]}")
+        return found
+
+    def put_all(
+        self, records: Sequence[EvidenceRecord], states: Mapping[str, dict[str, Any] | None]
+    ) -> None:
+        """Write many evaluations, each exactly as `put` would.
+
+        A record whose prior state was read (`states`, from `states()`) is written in a
+        transaction with up to 49 others: its state item on condition that it is still the one
+        read, and its history item. If another evaluation got in between (a condition fails),
+        the transaction writes nothing and its records go through `put` one by one, which
+        learns the real prior state from the conditional update. Records with no prior state
+        read, or older than the state read, also go through `put`.
+        """
+        single: list[EvidenceRecord] = []
+        chunk: list[dict[str, Any]] = []
+        chunk_records: list[EvidenceRecord] = []
+        size = 0
+        for record in records:
+            fid = record.finding_id
+            if fid not in states or any(r.finding_id == fid for r in chunk_records):
+                single.append(record)
+                continue
+            old = states[fid]
+            if old and str(old.get("observed_at", "")) > items.stamp(record.observed_at):
+                single.append(record)  # late: `put` keeps it in the history only
+                continue
+            actions = _transaction_actions(self._table, record, old)
+            weight = sum(len(json.dumps(a, default=str)) for a in actions) * 2
+            if chunk and (
+                len(chunk_records) == RECORDS_PER_TRANSACTION or size + weight > TRANSACTION_BYTES
+            ):
+                single += self._transact(chunk, chunk_records)
+                chunk, chunk_records, size = [], [], 0
+            chunk += actions
+            chunk_records.append(record)
+            size += weight
+        if chunk:
+            single += self._transact(chunk, chunk_records)
+        for record in single:
+            self.put(record)
+
+    def _transact(
+        self, actions: list[dict[str, Any]], records: list[EvidenceRecord]
+    ) -> list[EvidenceRecord]:
+        """Write one transaction; the records to write one by one when it was refused."""
+        try:
+            self._dynamodb.transact_write_items(TransactItems=actions)
+        except ClientError as error:
+            if error.response["Error"]["Code"] not in (
+                "TransactionCanceledException",
+                "TransactionConflictException",
+            ):
+                raise
+            return records
+        return []
 
     def history(self, finding_id: str) -> list[EvidenceRecord]:
         """Every evaluation of one finding, oldest first."""
@@ -233,3 +331,32 @@ class EvidenceStore:
             arguments["FilterExpression"] = f"attribute_exists({part.only_with})"
         pages = self._dynamodb.get_paginator("query").paginate(**arguments)
         return [deserialize(i) for page in pages for i in page["Items"]]
+
+
+def _transaction_actions(
+    table: str, record: EvidenceRecord, old: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """The state and history items of a record whose prior state `old` was read, as puts; the
+    state put holds only if the state item is still `old`."""
+    before = items.prior_episode(old)
+    change, episode = items.transition(record, before, late=False)
+    state = items.state_item(record, items.open_after(record, before))
+    history = items.history_item(record, change, episode)
+    if old is None:
+        state_condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+    else:
+        state_condition = {
+            "ConditionExpression": "#last_sk = :last_sk",
+            "ExpressionAttributeNames": {"#last_sk": "last_sk"},
+            "ExpressionAttributeValues": serialize({":last_sk": old.get("last_sk", "")}),
+        }
+    return [
+        {"Put": {"TableName": table, "Item": serialize(state), **state_condition}},
+        {
+            "Put": {
+                "TableName": table,
+                "Item": serialize(history),
+                "ConditionExpression": "attribute_not_exists(sk)",
+            }
+        },
+    ]

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from orgwarden.aws.sessions import Sessions
+from orgwarden.aws.shared_reads import NO_SHARING, SharedReads
 from orgwarden.model.events import EventContext
 from orgwarden.model.resources import ResourceRef
 from orgwarden.policy_file import PolicyFile
@@ -28,6 +29,8 @@ class MemberContext:
     cause: EventContext | None = None
     # The account's organizational units, innermost first (ids and names), for per-OU policy.
     ous: tuple[str, ...] = ()
+    # Facts already read in this sweep task (the read role's only; fixes always read afresh).
+    reads: SharedReads = NO_SHARING
 
     @property
     def principal(self) -> str:
@@ -40,6 +43,10 @@ class MemberContext:
             role_name=self.role_name,
             region=region or self.ref.region,
         )
+
+    def once[T](self, fact: str, read: Callable[[], T], subject: str | None = None) -> T:
+        """A fact about this resource (or `subject`), read once per sweep task."""
+        return self.reads.once(fact, subject or self.ref.arn, read)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ class Directory:
         self._clock = clock
         self._ous: dict[str, tuple[float, tuple[str, ...]]] = {}
         self._members: dict[str, tuple[float, bool]] = {}
+        self._active: tuple[float, list[str]] | None = None
 
     @property
     def client(self) -> Any:
@@ -78,10 +79,21 @@ class Directory:
 
     def active_accounts(self) -> list[str]:
         """Every ACTIVE account of the organization (suspended and closing ones are skipped)."""
+        if self._active and self._active[0] > self._clock():
+            return self._active[1]
         pages = self.client.get_paginator("list_accounts").paginate()
-        return sorted(
+        found = sorted(
             account["Id"]
             for page in pages
             for account in page["Accounts"]
             if account.get("Status") == "ACTIVE"
         )
+        self._active = (self._clock() + self._ttl, found)
+        return found
+
+    def is_active_member(self, account_id: str) -> bool:
+        """Like `is_member`, from the list of all accounts: for a sweep, which asks about every
+        account in turn (one ListAccounts walk per container and TTL, not a DescribeAccount per
+        account, which Organizations' low request rate would throttle at a thousand accounts).
+        An account missing from the list is asked about on its own (it may have just joined)."""
+        return account_id in self.active_accounts() or self.is_member(account_id)

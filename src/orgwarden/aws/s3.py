@@ -7,6 +7,7 @@ from botocore.exceptions import ClientError
 
 from orgwarden.aws.errors import AccessDenied, ResourceGone, error_code, is_access_denied
 from orgwarden.aws.member import Change, MemberContext, Reader, Remediation
+from orgwarden.aws.shared_reads import NO_SHARING, SharedReads
 from orgwarden.model.bucket_policy import public_statements
 from orgwarden.model.resources import AclGrant, BucketAccess, PublicAccessBlock, ResourceRef
 
@@ -15,7 +16,9 @@ NO_POLICY = "NoSuchBucketPolicy"
 NO_BUCKET = "NoSuchBucket"
 
 
-def read_bucket_access(s3: Any, s3control: Any, ref: ResourceRef, principal: str) -> BucketAccess:
+def read_bucket_access(
+    s3: Any, s3control: Any, ref: ResourceRef, principal: str, reads: SharedReads = NO_SHARING
+) -> BucketAccess:
     """Read what decides whether a bucket is public, skipping what cannot change the verdict.
 
     Block Public Access first, bucket then account: once all four settings are on, nothing in the
@@ -24,34 +27,34 @@ def read_bucket_access(s3: Any, s3control: Any, ref: ResourceRef, principal: str
     then not read either.
     """
     bucket = ref.resource_id
-    bucket_block = read_bucket_block(s3, ref, principal)
+    bucket_block = read_bucket_block(s3, ref, principal, reads)
     if bucket_block and bucket_block.fully_on:
         return BucketAccess(ref=ref, bucket_block=bucket_block, account_block=None)
-    account_block = _call(
-        "s3:GetAccountPublicAccessBlock",
-        principal,
-        NO_BPA,
-        lambda: s3control.get_public_access_block(AccountId=ref.account_id)[
-            "PublicAccessBlockConfiguration"
-        ],
-    )
     access = BucketAccess(
         ref=ref,
         bucket_block=bucket_block,
-        account_block=PublicAccessBlock.model_validate(account_block) if account_block else None,
+        account_block=read_account_block(s3control, ref.account_id, principal, reads),
     )
     if access.effective_block.fully_on:
         return access
-    policy = _call(
+    policy = reads.once(
         "s3:GetBucketPolicy",
-        principal,
-        NO_POLICY,
-        lambda: s3.get_bucket_policy(Bucket=bucket)["Policy"],
+        ref.arn,
+        lambda: _call(
+            "s3:GetBucketPolicy",
+            principal,
+            NO_POLICY,
+            lambda: s3.get_bucket_policy(Bucket=bucket)["Policy"],
+        ),
     )
     document = json.loads(policy) if policy else None
     if not access.effective_block.restrict_public_buckets and public_statements(document):
         return access.model_copy(update={"policy": document})
-    acl = _call("s3:GetBucketAcl", principal, None, lambda: s3.get_bucket_acl(Bucket=bucket))
+    acl = reads.once(
+        "s3:GetBucketAcl",
+        ref.arn,
+        lambda: _call("s3:GetBucketAcl", principal, None, lambda: s3.get_bucket_acl(Bucket=bucket)),
+    )
     return access.model_copy(
         update={
             "policy": document,
@@ -60,14 +63,39 @@ def read_bucket_access(s3: Any, s3control: Any, ref: ResourceRef, principal: str
     )
 
 
-def read_bucket_block(s3: Any, ref: ResourceRef, principal: str) -> PublicAccessBlock | None:
-    found = _call(
+def read_bucket_block(
+    s3: Any, ref: ResourceRef, principal: str, reads: SharedReads = NO_SHARING
+) -> PublicAccessBlock | None:
+    found = reads.once(
         "s3:GetBucketPublicAccessBlock",
-        principal,
-        NO_BPA,
-        lambda: s3.get_public_access_block(Bucket=ref.resource_id)[
-            "PublicAccessBlockConfiguration"
-        ],
+        ref.arn,
+        lambda: _call(
+            "s3:GetBucketPublicAccessBlock",
+            principal,
+            NO_BPA,
+            lambda: s3.get_public_access_block(Bucket=ref.resource_id)[
+                "PublicAccessBlockConfiguration"
+            ],
+        ),
+    )
+    return PublicAccessBlock.model_validate(found) if found else None
+
+
+def read_account_block(
+    s3control: Any, account_id: str, principal: str, reads: SharedReads = NO_SHARING
+) -> PublicAccessBlock | None:
+    """The account's Block Public Access settings (one fact per account, whatever the region)."""
+    found = reads.once(
+        "s3:GetAccountPublicAccessBlock",
+        account_id,
+        lambda: _call(
+            "s3:GetAccountPublicAccessBlock",
+            principal,
+            NO_BPA,
+            lambda: s3control.get_public_access_block(AccountId=account_id)[
+                "PublicAccessBlockConfiguration"
+            ],
+        ),
     )
     return PublicAccessBlock.model_validate(found) if found else None
 
@@ -110,7 +138,9 @@ def _call(operation: str, principal: str, absent_code: str | None, call: Any) ->
 
 
 def _read_access(ctx: MemberContext) -> BucketAccess:
-    return read_bucket_access(ctx.client("s3"), ctx.client("s3control"), ctx.ref, ctx.principal)
+    return read_bucket_access(
+        ctx.client("s3"), ctx.client("s3control"), ctx.ref, ctx.principal, ctx.reads
+    )
 
 
 def _plan_block(state: BucketAccess) -> dict[str, Any]:

@@ -5,6 +5,7 @@ import json
 import os
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -21,6 +22,13 @@ from orgwarden.aws.errors import AccessDenied, is_access_denied
 # Refresh assumed credentials this long before they expire, so no call runs on a dying token.
 REFRESH_MARGIN = timedelta(minutes=5)
 SESSION_NAME = "orgwarden"
+# Role credentials (with their clients) kept per container, least recently used dropped first:
+# enough for the accounts of an event batch or of a run of sweep tasks (which come account by
+# account), few enough that a container sweeping a thousand accounts stays within its memory.
+# A client takes about 0.7 MB even with the service models shared, and a sweep task's read
+# role uses a dozen.
+MAX_ROLE_SESSIONS = 32
+MAX_CLIENTS = 96
 
 
 def client_config() -> Config:
@@ -117,15 +125,16 @@ class _Credentials:
     # boto3's aws_access_key_id, aws_secret_access_key, aws_session_token; never in a repr
     keys: dict[str, str] = field(repr=False)
     expires: datetime
+    clients: dict[tuple[str, str], Any] = field(default_factory=dict)  # by (region, service)
 
 
 class Sessions:
     """Hands out boto3 clients acting as one of orgwarden's roles in a member account.
 
     Assumed-role credentials are cached per (account, role) and clients per (account, role,
-    region, service); a warm Lambda therefore makes one AssumeRole per role and account. Every
-    client is made by the one base session, whatever its credentials, so each service's model
-    is loaded once per container, not once per role.
+    region, service); a warm Lambda therefore makes one AssumeRole per role and account (of
+    the last `MAX_ROLE_SESSIONS` used). Every client is made by the one base session, whatever
+    its credentials, so each service's model is loaded once per container, not once per role.
     """
 
     def __init__(self, base: boto3.Session | None = None, partition: str = "aws") -> None:
@@ -133,8 +142,7 @@ class Sessions:
         self._partition = partition
         self._endpoint_url = os.environ.get("AWS_ENDPOINT_URL")
         self._config = client_config()
-        self._credentials: dict[tuple[str, str], _Credentials] = {}
-        self._clients: dict[tuple[str, str, str, str], Any] = {}
+        self._credentials: OrderedDict[tuple[str, str], _Credentials] = OrderedDict()
         self._home: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._sts: Any = None
@@ -155,9 +163,9 @@ class Sessions:
         """A client for `service` in `account_id`/`region`, acting as `role_name`."""
         with self._lock:
             credentials = self._assumed(account_id, role_name)
-            key = (account_id, role_name, region, service)
-            cached = self._clients.get(key)
-            if cached is None or cached[0] is not credentials:
+            client = credentials.clients.get((region, service))
+            if client is None:
+                key = (account_id, role_name, region, service)
                 client = self._base.client(
                     service, region_name=region, config=self._config, **credentials.keys
                 )
@@ -168,9 +176,9 @@ class Sessions:
                 # First, so an answered read is not sent (nor seen by other handlers).
                 client.meta.events.register_first("before-call.*.*", sharing.answer)
                 client.meta.events.register("after-call", sharing.keep)
-                cached = (credentials, client)
-                self._clients[key] = cached
-            return cached[1]
+                credentials.clients[(region, service)] = client
+                self._trim()
+            return client
 
     def home_client(self, service: str, region: str | None = None) -> Any:
         """A client in the service's own (security tooling) account, with its own credentials;
@@ -195,6 +203,7 @@ class Sessions:
         now = datetime.now(UTC)
         cached = self._credentials.get(key)
         if cached and cached.expires - REFRESH_MARGIN > now:
+            self._credentials.move_to_end(key)
             return cached
         role_arn = self.role_arn(account_id, role_name)
         if self._sts is None:
@@ -215,4 +224,16 @@ class Sessions:
             expires=creds["Expiration"],
         )
         self._credentials[key] = assumed
+        self._credentials.move_to_end(key)
+        self._trim()
         return assumed
+
+    def _trim(self) -> None:
+        """Drop the least recently used credentials and their clients beyond the bounds (never
+        the last one)."""
+        clients = sum(len(entry.clients) for entry in self._credentials.values())
+        while len(self._credentials) > 1 and (
+            len(self._credentials) > MAX_ROLE_SESSIONS or clients > MAX_CLIENTS
+        ):
+            _, dropped = self._credentials.popitem(last=False)
+            clients -= len(dropped.clients)

@@ -4,12 +4,9 @@ records who created an untagged resource."""
 from collections.abc import Callable
 from typing import Any
 
-from orgwarden.aws.ec2_instances import (
-    describe_instance,
-    first_launched,
-    instance_tags,
-)
-from orgwarden.aws.errors import ResourceGone, translated
+from orgwarden.aws.ec2_instances import first_launched, instance_of, instance_tags, tag_pairs
+from orgwarden.aws.encryption import describe_db_instance, describe_volume
+from orgwarden.aws.errors import translated
 from orgwarden.aws.member import Change, MemberContext, Reader, Remediation
 from orgwarden.model.tags import CREATED_BY_TAG, TaggedResource
 
@@ -43,7 +40,7 @@ def _tagged(ctx: MemberContext, tags: dict[str, str], **extra: Any) -> TaggedRes
 
 
 def _read_instance(ctx: MemberContext) -> TaggedResource:
-    instance = describe_instance(ctx.client("ec2"), ctx.ref, ctx.principal)
+    instance = instance_of(ctx)
     return _tagged(
         ctx,
         instance_tags(instance),
@@ -54,13 +51,8 @@ def _read_instance(ctx: MemberContext) -> TaggedResource:
 
 
 def _read_volume(ctx: MemberContext) -> TaggedResource:
-    gone = ("InvalidVolume.NotFound", "InvalidVolume.Malformed")
-    with translated("ec2:DescribeVolumes", ctx.principal, gone):
-        volumes = ctx.client("ec2").describe_volumes(VolumeIds=[ctx.ref.resource_id])["Volumes"]
-    if not volumes:
-        raise ResourceGone(f"volume {ctx.ref.resource_id} is not reported by DescribeVolumes")
-    volume = volumes[0]
-    tags = {t["Key"]: t.get("Value", "") for t in volume.get("Tags", [])}
+    volume = describe_volume(ctx)
+    tags = tag_pairs(volume.get("Tags"))
     return _tagged(ctx, tags, state=volume.get("State"), created_at=volume.get("CreateTime"))
 
 
@@ -78,18 +70,22 @@ def _bucket_tags(ctx: MemberContext) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in tag_set}
 
 
+def bucket_tags(ctx: MemberContext) -> dict[str, str]:
+    """The bucket's tags, read once per sweep task (the tag rule and exemption checks share it)."""
+    return ctx.once("s3:GetBucketTagging", lambda: _bucket_tags(ctx))
+
+
 def _read_bucket(ctx: MemberContext) -> TaggedResource:
-    return _tagged(ctx, _bucket_tags(ctx))
+    return _tagged(ctx, bucket_tags(ctx))
 
 
 def _read_db_instance(ctx: MemberContext) -> TaggedResource:
-    with translated("rds:DescribeDBInstances", ctx.principal, ("DBInstanceNotFound",)):
-        (db,) = ctx.client("rds").describe_db_instances(DBInstanceIdentifier=ctx.ref.resource_id)[
-            "DBInstances"
-        ]
-    tags = {t["Key"]: t.get("Value", "") for t in db.get("TagList", [])}
+    db = describe_db_instance(ctx)
     return _tagged(
-        ctx, tags, state=db.get("DBInstanceStatus"), created_at=db.get("InstanceCreateTime")
+        ctx,
+        tag_pairs(db.get("TagList")),
+        state=db.get("DBInstanceStatus"),
+        created_at=db.get("InstanceCreateTime"),
     )
 
 

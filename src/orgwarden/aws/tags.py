@@ -1,46 +1,35 @@
 """Reading a resource's tags, for exemption tags. Read only when a verdict is FAILED, so a
-compliant resource costs no extra call."""
+compliant resource costs no extra call; in a sweep task the tags come from the read the rules
+already made (the bucket's tagging, the instance's or volume's description)."""
 
 from collections.abc import Callable
 
 from botocore.exceptions import ClientError
 
-from orgwarden.aws.ec2_instances import describe_instance, instance_tags
+from orgwarden.aws.ec2_instances import DESCRIBE_INSTANCES, instance_of, instance_tags, tag_pairs
+from orgwarden.aws.encryption import (
+    DESCRIBE_DB_INSTANCES,
+    DESCRIBE_VOLUMES,
+    describe_db_instance,
+    describe_volume,
+)
 from orgwarden.aws.errors import AccessDenied, ResourceGone, error_code, is_access_denied
 from orgwarden.aws.member import MemberContext
+from orgwarden.aws.tagging import bucket_tags
 
 TagReader = Callable[[MemberContext], dict[str, str]]
 
 
-def _pairs(tags: list[dict[str, str]] | None) -> dict[str, str]:
-    return {t["Key"]: t.get("Value", "") for t in tags or []}
-
-
-def _bucket(ctx: MemberContext) -> dict[str, str]:
-    try:
-        # The same request as the tag rule's: within an event it is read once for both.
-        answer = ctx.client("s3").get_bucket_tagging(
-            Bucket=ctx.ref.resource_id, ExpectedBucketOwner=ctx.ref.account_id
-        )
-    except ClientError as error:
-        if error_code(error) == "NoSuchTagSet":
-            return {}
-        raise
-    return _pairs(answer.get("TagSet"))
-
-
 def _instance(ctx: MemberContext) -> dict[str, str]:
-    # An instance's tags come with its description, which its rules read in the same event.
-    return instance_tags(describe_instance(ctx.client("ec2"), ctx.ref, ctx.principal))
+    return instance_tags(instance_of(ctx))
 
 
 def _volume(ctx: MemberContext) -> dict[str, str]:
-    volumes = ctx.client("ec2").describe_volumes(VolumeIds=[ctx.ref.resource_id])["Volumes"]
-    return _pairs(volumes[0].get("Tags") if volumes else [])
+    return tag_pairs(describe_volume(ctx).get("Tags"))
 
 
 def _rds(ctx: MemberContext) -> dict[str, str]:
-    return _pairs(ctx.client("rds").list_tags_for_resource(ResourceName=ctx.ref.arn)["TagList"])
+    return tag_pairs(describe_db_instance(ctx).get("TagList"))
 
 
 def _lambda(ctx: MemberContext) -> dict[str, str]:
@@ -58,10 +47,10 @@ def _dynamodb(ctx: MemberContext) -> dict[str, str]:
 
 
 TAG_READERS: dict[str, tuple[str, TagReader]] = {
-    "AwsS3Bucket": ("s3:GetBucketTagging", _bucket),
-    "AwsEc2Instance": ("ec2:DescribeInstances", _instance),
-    "AwsEc2Volume": ("ec2:DescribeVolumes", _volume),
-    "AwsRdsDbInstance": ("rds:ListTagsForResource", _rds),
+    "AwsS3Bucket": ("s3:GetBucketTagging", bucket_tags),
+    "AwsEc2Instance": (DESCRIBE_INSTANCES, _instance),
+    "AwsEc2Volume": (DESCRIBE_VOLUMES, _volume),
+    "AwsRdsDbInstance": (DESCRIBE_DB_INSTANCES, _rds),
     "AwsLambdaFunction": ("lambda:ListTags", _lambda),
     "AwsDynamoDbTable": ("dynamodb:ListTagsOfResource", _dynamodb),
 }
@@ -79,12 +68,6 @@ def read_tags(ctx: MemberContext) -> dict[str, str]:
     except ClientError as error:
         if is_access_denied(error):
             raise AccessDenied(permission, ctx.principal, str(error)) from error
-        if error_code(error) in (
-            "NoSuchBucket",
-            "InvalidInstanceID.NotFound",
-            "InvalidVolume.NotFound",
-            "DBInstanceNotFound",
-            "ResourceNotFoundException",
-        ):
+        if error_code(error) in ("ResourceNotFoundException",):
             raise ResourceGone(f"{ctx.ref.resource_id} no longer exists") from error
         raise

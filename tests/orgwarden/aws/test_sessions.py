@@ -8,7 +8,7 @@ import pytest
 from botocore.stub import Stubber
 
 from orgwarden.aws.errors import AccessDenied
-from orgwarden.aws.sessions import Sessions, forget_reads, reads_shared
+from orgwarden.aws.sessions import MAX_ROLE_SESSIONS, Sessions, forget_reads, reads_shared
 from tests.conftest import ApiCalls
 
 
@@ -130,3 +130,23 @@ def test_a_change_to_another_service_keeps_the_reads(moto_server: str, account_i
         hub.enable_security_hub()  # a change to Security Hub changes no bucket
         s3.get_bucket_acl(Bucket=f"kept-{account_id}")
     assert counter.named("GetBucketAcl") == ["S3.GetBucketAcl"]
+
+
+def test_a_container_keeps_the_role_sessions_it_used_last_within_a_bound(
+    moto_server: str,
+) -> None:
+    """A sweep walks hundreds of accounts through one container: it keeps the sessions (and
+    their clients) of the last MAX_ROLE_SESSIONS (account, role) pairs, not all of them."""
+    sessions = Sessions()
+    counter = ApiCalls()
+    sessions._base.events.register("before-call.*.*", counter)
+    accounts = [f"{200000000000 + n}" for n in range(MAX_ROLE_SESSIONS + 3)]
+    for account in accounts:
+        sessions.client("s3", account_id=account, role_name="OrgwardenRead", region="us-east-1")
+    assert len(sessions._credentials) == MAX_ROLE_SESSIONS
+    assert len(counter.named("AssumeRole")) == len(accounts)
+    # The most recent are still there (no new AssumeRole), the oldest were dropped.
+    sessions.client("s3", account_id=accounts[-1], role_name="OrgwardenRead", region="us-east-1")
+    assert len(counter.named("AssumeRole")) == len(accounts)
+    sessions.client("s3", account_id=accounts[0], role_name="OrgwardenRead", region="us-east-1")
+    assert len(counter.named("AssumeRole")) == len(accounts) + 1
