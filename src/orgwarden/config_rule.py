@@ -29,6 +29,12 @@ DELETED_STATUSES = frozenset({"ResourceDeleted", "ResourceDeletedNotRecorded"})
 # PutEvaluations limits.
 EVALUATIONS_PER_CALL = 100
 ANNOTATION_LIMIT = 256
+# What the function does in a member's Config, through the member stack's config-rule role.
+PERMISSIONS = (
+    "config:GetResourceConfigHistory",  # oversized and scheduled items
+    "config:ListDiscoveredResources",  # scheduled runs
+    "config:PutEvaluations",
+)
 
 COMPLIANCE = {
     Status.PASSED: "COMPLIANT",

@@ -183,7 +183,7 @@ def _play(
 ) -> Incident:
     """Make each change in the member account, then deliver its event, one after the other."""
     routed, failures, events = 0, [], []
-    with _evaluator_environment(sim, {RULE: mode}):
+    with evaluator_environment(sim, {RULE: mode}):
         for change in changes:
             event = change()
             events.append(event)
@@ -195,7 +195,7 @@ def _play(
 
 
 @contextmanager
-def _evaluator_environment(sim: SimulatedOrganization, modes: dict[str, str]) -> Iterator[None]:
+def evaluator_environment(sim: SimulatedOrganization, modes: dict[str, str]) -> Iterator[None]:
     """The evaluator function's environment for one mode, restored afterwards."""
     from orgwarden.runtime import event_service  # noqa: PLC0415 - wiring built from this env
 
@@ -322,7 +322,7 @@ def tour(sim: SimulatedOrganization) -> list[tuple[str, str, str]]:
             ),
         ),
     ]
-    with _evaluator_environment(sim, TOUR_MODES):
+    with evaluator_environment(sim, TOUR_MODES):
         for _, _, event in stories:
             sim.deliver(event)
             messages = sim.receive()

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from orgwarden import iam_scopes
+from orgwarden import config_rule, iam_scopes
 from orgwarden.aws.inventory import COLLECTORS
 from orgwarden.aws.readers import READERS
 from orgwarden.aws.remediations import REMEDIATIONS
@@ -129,11 +129,13 @@ def member_role_permissions() -> dict[str, tuple[str, ...]]:
         "ReadRole": tuple(sorted(read | set(TAG_READ_PERMISSIONS))),
         "RemediationRole": tuple(sorted(fix)),
         "FindingWriterRole": FINDING_WRITER_PERMISSIONS,
+        "ConfigRuleRole": config_rule.PERMISSIONS,
     }
 
 
 def member_role_policies() -> str:
-    """member.yaml's inline policies for the read, remediation and finding-writer roles.
+    """member.yaml's inline policies for the read, remediation, finding-writer and config-rule
+    roles.
 
     Inline (`AWS::IAM::Policy`), not managed: changing them goes through `iam:PutRolePolicy` on
     the `Orgwarden*` role, which scps/protect-orgwarden.json denies to everyone but StackSets.

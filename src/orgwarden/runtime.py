@@ -140,7 +140,7 @@ def sweep_producer() -> Producer:
         sqs=sessions.home_client("sqs"),
         queue_url=settings.evaluation_queue_url,
         regions=tuple(settings.sweep_regions),
-        home_region=sessions.home_region,
+        home_region=settings.home_region or sessions.home_region,
         catalogue=load_catalogue(),
     )
 

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     modes: dict[str, Mode] = Field(default_factory=dict)
     # The policy file (tags, modes, exemptions, break-glass); the packaged one when unset.
     policy_file: str | None = None
+    # Break-glass principals (ARN patterns) added to the policy file's by the deployment, e.g.
+    # ["arn:aws:iam::*:role/Admin-Emergency*"]: their changes are reported, never reverted.
+    break_glass: tuple[str, ...] = ()
     # How long a processed event id is remembered, so redeliveries are not processed twice.
     idempotency_ttl_seconds: int = Field(default=3600, ge=60)
     # Where rejected events, and events that failed on their last allowed receive, are parked
@@ -46,6 +49,9 @@ class SweepSettings(BaseSettings):
     organization_role_arn: str | None = None
     # Regions to sweep, e.g. ["us-east-1", "eu-west-1"]; empty: the home region only.
     sweep_regions: list[str] = Field(default_factory=list)
+    # Where global listings (buckets) are swept; unset: the function's own region. The template
+    # sets it to its HomeRegion parameter, which its Rules hold to the stack's region.
+    home_region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
 
 
 class ConfigRuleSettings(BaseSettings):

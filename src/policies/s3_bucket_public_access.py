@@ -18,12 +18,14 @@ Scenarios:
      public ACL neutralised by IgnorePublicAcls                          -> PASSED, says so
   9. all four Block Public Access settings on                            -> PASSED (policy not read)
  10. no policy, private ACL                                              -> PASSED
+ 11. policy public and not neutralised: the ACL is not read (it cannot
+     change the verdict, and the fix blocks both)                      -> FAILED, says so
 """
 
-import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
+from orgwarden.model.bucket_policy import kind, public_statements
 from orgwarden.model.resources import AclGrant, BucketAccess
 from orgwarden.model.spec import CloudTrail, RuleSpec, Severity, Status, Verdict
 
@@ -70,27 +72,6 @@ PUBLIC_GROUPS = {
     "http://acs.amazonaws.com/groups/global/AllUsers": "AllUsers",
     "http://acs.amazonaws.com/groups/global/AuthenticatedUsers": "AuthenticatedUsers",
 }
-# Condition keys that, with fixed values, confine a statement to known callers or networks.
-RESTRICTING_KEYS = frozenset(
-    {
-        "aws:sourcearn",
-        "aws:sourcevpc",
-        "aws:sourcevpce",
-        "aws:sourceowner",
-        "aws:sourceaccount",
-        "aws:principalorgid",
-        "aws:principalaccount",
-        "aws:userid",
-        "aws:sourceip",
-        "s3:x-amz-server-side-encryption-aws-kms-key-id",
-    }
-)
-# Operators whose match confines the request; negated and Null operators confine nothing.
-CONFINING_OPERATORS = frozenset(
-    {"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike", "ipaddress"}
-)
-READ_PREFIXES = ("s3:get", "s3:list")
-WRITE_PREFIXES = ("s3:put", "s3:delete", "s3:abortmultipartupload", "s3:restoreobject")
 
 
 def evaluate(bucket: BucketAccess) -> Verdict:
@@ -103,15 +84,16 @@ def evaluate(bucket: BucketAccess) -> Verdict:
             facts={"block_public_access": effective.as_api()},
         )
 
-    statements = _public_statements(bucket.policy)
+    statements = public_statements(bucket.policy)
     grants = _public_grants(bucket.acl or ())
     live_statements = [] if effective.restrict_public_buckets else statements
     live_grants = [] if effective.ignore_public_acls else grants
     facts: dict[str, Any] = {
         "block_public_access": effective.as_api(),
         "public_statements": live_statements,
-        "public_grants": live_grants,
     }
+    if bucket.acl is not None:
+        facts["public_grants"] = live_grants
 
     if live_statements or live_grants:
         access = sorted({s["access"] for s in live_statements} | {g["access"] for g in live_grants})
@@ -121,9 +103,14 @@ def evaluate(bucket: BucketAccess) -> Verdict:
         ]
         parts += [f"ACL grants {g['permission']} to {g['group']}" for g in live_grants]
         facts["public_access"] = access
+        unread = ""
+        if bucket.acl is None:
+            unread = " The ACL was not read: the policy alone makes the bucket public."
         return Verdict(
             status=Status.FAILED,
-            reason=_clip(f"Bucket is public ({' and '.join(access)}): " + "; ".join(parts) + "."),
+            reason=_clip(
+                f"Bucket is public ({' and '.join(access)}): " + "; ".join(parts) + "." + unread
+            ),
             facts=facts,
         )
 
@@ -142,101 +129,15 @@ def evaluate(bucket: BucketAccess) -> Verdict:
     return Verdict(status=Status.PASSED, reason=reason, facts=facts)
 
 
-def _public_statements(policy: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    if not policy:
-        return []
-    statements = policy.get("Statement", [])
-    if isinstance(statements, Mapping):
-        statements = [statements]
-    found = []
-    for index, statement in enumerate(statements):
-        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
-            continue
-        principal = _public_principal(statement)
-        if principal is None or _confined(statement.get("Condition")):
-            continue
-        actions = [a for a in _as_list(statement.get("Action")) if isinstance(a, str)]
-        found.append(
-            {
-                "sid": str(statement.get("Sid") or f"#{index}"),
-                "principal": principal,
-                "actions": actions,
-                "access": _access_kind(actions),
-            }
-        )
-    return found
-
-
-def _public_principal(statement: Mapping[str, Any]) -> str | None:
-    """The public principal a statement allows, or None when the principal is fixed."""
-    if "NotPrincipal" in statement:
-        return "everyone but NotPrincipal"
-    principal = statement.get("Principal")
-    if principal == "*":
-        return "*"
-    if isinstance(principal, Mapping):
-        for value in _as_list(principal.get("AWS")):
-            if isinstance(value, str) and ("*" in value or "?" in value):
-                return f"AWS:{value}"
-    return None
-
-
-def _confined(condition: Any) -> bool:
-    if not isinstance(condition, Mapping):
-        return False
-    for operator, clauses in condition.items():
-        op = str(operator).lower()
-        op = op.split(":", 1)[1] if ":" in op else op  # ForAnyValue:StringEquals -> stringequals
-        if (
-            op.endswith("ifexists")
-            or op not in CONFINING_OPERATORS
-            or not isinstance(clauses, Mapping)
-        ):
-            continue
-        for key, values in clauses.items():
-            if str(key).lower() in RESTRICTING_KEYS and _fixed(str(key).lower(), _as_list(values)):
-                return True
-    return False
-
-
-def _fixed(key: str, values: list[Any]) -> bool:
-    if not values or not all(isinstance(v, str) for v in values):
-        return False
-    if key == "aws:sourceip":
-        try:
-            return all(ipaddress.ip_network(v, strict=False).prefixlen > 0 for v in values)
-        except ValueError:
-            return False
-    return not any("*" in v or "?" in v or "${" in v for v in values)
-
-
-def _access_kind(actions: Iterable[str]) -> str:
-    lowered = [a.lower() for a in actions]
-    everything = any(a in ("*", "s3:*") for a in lowered)
-    read = everything or any(a.startswith(READ_PREFIXES) for a in lowered)
-    write = everything or any(a.startswith(WRITE_PREFIXES) for a in lowered)
-    return _kind(read=read or not write, write=write)
-
-
-def _kind(*, read: bool, write: bool) -> str:
-    return "read-write" if read and write else "write" if write else "read"
-
-
 def _public_grants(acl: Iterable[AclGrant]) -> list[dict[str, str]]:
     found = []
     for grant in acl:
         group = PUBLIC_GROUPS.get(grant.grantee)
         if grant.grantee_type == "Group" and group:
             write = grant.permission in ("WRITE", "WRITE_ACP", "FULL_CONTROL")
-            access = _kind(read=not write or grant.permission == "FULL_CONTROL", write=write)
+            access = kind(read=not write or grant.permission == "FULL_CONTROL", write=write)
             found.append({"group": group, "permission": grant.permission, "access": access})
     return found
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def _clip(text: str, limit: int = 1024) -> str:

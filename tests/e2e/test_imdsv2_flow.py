@@ -4,11 +4,12 @@ the member account (scenarios 10, 11)."""
 
 from typing import Any
 
+import botocore.session
 import pytest
 
 from orgwarden.instance_drift import launch_instance
 from orgwarden.simulation import HOME_REGION, SimulatedOrganization, cloudtrail_event
-from tests.conftest import Configure
+from tests.conftest import ApiCalls, Configure
 
 RULE = "ec2_instance_imdsv2_required"
 DEFAULTS_RULE = "ec2_metadata_defaults_imdsv2"
@@ -138,3 +139,27 @@ def test_the_account_default_is_set_to_require_imdsv2(enforce: SimulatedOrganiza
     finding = sim.findings(member)[f"orgwarden/{DEFAULTS_RULE}/{member}/{HOME_REGION}/{member}"]
     assert finding["Compliance"]["Status"] == "PASSED"
     assert finding["Resources"][0]["Type"] == "AwsAccount"
+
+
+def test_the_rules_of_one_event_share_their_reads(
+    lambda_env: Configure, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = lambda_env({RULE: "enforce", "ec2_instance_required_tags": "enforce"})
+    counter = ApiCalls()
+    create_client = botocore.session.Session.create_client
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        client = create_client(self, *args, **kwargs)
+        client.meta.events.register("before-call.*.*", counter)
+        return client
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", counted)
+    _, event = launch_instance(sim, "payments-prod")
+
+    assert run(sim, event) == {"batchItemFailures": []}
+
+    # One description for both rules and both exemption checks, then one to verify each fix.
+    assert len(counter.named("DescribeInstances")) == 3
+    assert counter.named("DescribeTags") == []
+    assert counter.named("ModifyInstanceMetadataOptions") == ["EC2.ModifyInstanceMetadataOptions"]
+    assert counter.named("CreateTags") == ["EC2.CreateTags"]

@@ -64,8 +64,9 @@ def build(
     modes: dict[str, Mode] | None = None,
     clock: Clock | None = None,
     sleeps: list[float] | None = None,
+    settings: Settings | None = None,
 ) -> Evaluator:
-    settings = Settings(
+    settings = settings or Settings(
         evidence_table=EVIDENCE_TABLE,
         idempotency_table=IDEMPOTENCY_TABLE,
         control_table=CONTROL_TABLE,
@@ -205,6 +206,35 @@ def test_a_break_glass_change_is_reported_and_not_reverted(sim: SimulatedOrganiz
     assert not blocked(sim, event)
     (record,) = build(default_policy()).evidence.history(outcome.finding_id)
     assert "break-glass" in (record.decision_reason or "")
+
+
+def test_the_deployment_s_break_glass_principals_join_the_policy_file_s(
+    sim: SimulatedOrganization, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The template passes its BreakGlassPrincipals parameter (JSON) as ORGWARDEN_BREAK_GLASS.
+    monkeypatch.setenv("ORGWARDEN_BREAK_GLASS", '["arn:aws:sts::*:assumed-role/Admin-Emergency/*"]')
+    monkeypatch.setenv("ORGWARDEN_MODES", json.dumps({RULE: "enforce"}))
+    settings = Settings(
+        evidence_table=EVIDENCE_TABLE,
+        idempotency_table=IDEMPOTENCY_TABLE,
+        control_table=CONTROL_TABLE,
+    )
+    assert settings.break_glass == ("arn:aws:sts::*:assumed-role/Admin-Emergency/*",)
+    event = public_bucket(sim)
+    member = event["detail"]["recipientAccountId"]
+    event["detail"]["userIdentity"]["arn"] = (
+        f"arn:aws:sts::{member}:assumed-role/Admin-Emergency/oncall"
+    )
+    assert "Admin-Emergency" not in " ".join(default_policy().break_glass)
+    outcome = run(build(default_policy(), settings=settings), event)
+    assert outcome.act is Act.REPORT
+    assert not blocked(sim, event)
+    # Without the deployment's list the same change is reverted.
+    monkeypatch.delenv("ORGWARDEN_BREAK_GLASS")
+    again = public_bucket(sim)
+    again["detail"]["userIdentity"]["arn"] = event["detail"]["userIdentity"]["arn"]
+    assert run(build(default_policy()), again).act is Act.REMEDIATE
+    assert blocked(sim, again)
 
 
 def test_a_rate_limit_trips_at_exactly_its_bound_and_recovers_after_the_window(

@@ -231,6 +231,12 @@ CASES = [
         ["account level"],
     ),
     ("10: no policy, private ACL", bucket(), Status.PASSED, []),
+    (
+        "11: public policy, ACL not read",
+        BucketAccess(ref=REF, bucket_block=None, account_block=None, policy=policy(allow_public())),
+        Status.FAILED,
+        ["PublicRead", "ACL was not read"],
+    ),
 ]
 
 
@@ -254,6 +260,15 @@ def test_failed_verdict_lists_the_offending_statements_and_grants_as_facts() -> 
     assert verdict.facts["public_grants"] == [
         {"group": "AllUsers", "permission": "READ", "access": "read"}
     ]
+    assert verdict.facts["public_access"] == ["read"]
+
+
+def test_scenario_11_an_unread_acl_is_not_reported_as_empty() -> None:
+    state = BucketAccess(
+        ref=REF, bucket_block=None, account_block=None, policy=policy(allow_public())
+    )
+    verdict = evaluate(state)
+    assert "public_grants" not in verdict.facts
     assert verdict.facts["public_access"] == ["read"]
 
 

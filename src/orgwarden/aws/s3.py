@@ -7,6 +7,7 @@ from botocore.exceptions import ClientError
 
 from orgwarden.aws.errors import AccessDenied, ResourceGone, error_code, is_access_denied
 from orgwarden.aws.member import Change, MemberContext, Reader, Remediation
+from orgwarden.model.bucket_policy import public_statements
 from orgwarden.model.resources import AclGrant, BucketAccess, PublicAccessBlock, ResourceRef
 
 NO_BPA = "NoSuchPublicAccessBlockConfiguration"
@@ -15,10 +16,12 @@ NO_BUCKET = "NoSuchBucket"
 
 
 def read_bucket_access(s3: Any, s3control: Any, ref: ResourceRef, principal: str) -> BucketAccess:
-    """Read what decides whether a bucket is public, skipping what Block Public Access voids.
+    """Read what decides whether a bucket is public, skipping what cannot change the verdict.
 
     Block Public Access first, bucket then account: once all four settings are on, nothing in the
-    policy or the ACL can make the bucket public, so the rest is not read.
+    policy or the ACL can make the bucket public, so the rest is not read. A policy that makes
+    the bucket public on its own decides the verdict (and the fix blocks ACLs too): the ACL is
+    then not read either.
     """
     bucket = ref.resource_id
     bucket_block = read_bucket_block(s3, ref, principal)
@@ -45,10 +48,13 @@ def read_bucket_access(s3: Any, s3control: Any, ref: ResourceRef, principal: str
         NO_POLICY,
         lambda: s3.get_bucket_policy(Bucket=bucket)["Policy"],
     )
+    document = json.loads(policy) if policy else None
+    if not access.effective_block.restrict_public_buckets and public_statements(document):
+        return access.model_copy(update={"policy": document})
     acl = _call("s3:GetBucketAcl", principal, None, lambda: s3.get_bucket_acl(Bucket=bucket))
     return access.model_copy(
         update={
-            "policy": json.loads(policy) if policy else None,
+            "policy": document,
             "acl": tuple(_grant(g) for g in (acl or {}).get("Grants", [])),
         }
     )

@@ -1,8 +1,13 @@
 """Clients for member accounts, through roles assumed per account and cached until near expiry."""
 
+import copy
+import json
 import os
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,9 +42,79 @@ def _strip_account_host(request: Any, **_: Any) -> None:
 _ACCOUNT_LABEL = re.compile(r"^(https?://)\d{12}\.")
 
 
+# The member-account answers of the event being evaluated, by (client, service, operation,
+# parameters); see `reads_shared`.
+_event_reads: ContextVar[dict[tuple[str, str, str, str], tuple[Any, Any]] | None] = ContextVar(
+    "event_reads", default=None
+)
+READ_OPERATIONS = ("Get", "Describe", "List", "Head")
+# Answers that state what the resource is (found, absent, denied) and may be shared; throttled,
+# invalid or failed calls are not kept.
+SHARED_STATUSES = frozenset({200, 204, 206, 403, 404})
+_READ_KEY = "orgwarden.read_key"
+
+
+@contextmanager
+def reads_shared() -> Iterator[None]:
+    """Within the block (one event), a member-account read made once answers every later
+    identical read, and any change to a service forgets what was read from it.
+
+    One event can trigger several rules about one resource (four about a new bucket), and a
+    FAILED verdict reads the resource's tags for exemptions: each would otherwise read the same
+    configuration again. A fix (any call that is not a Get/Describe/List/Head) forgets every
+    answer of its service, so verification and the rules after it read the resource anew.
+    """
+    token = _event_reads.set({})
+    try:
+        yield
+    finally:
+        _event_reads.reset(token)
+
+
+def forget_reads() -> None:
+    """Read again from now on (e.g. a resource reported gone right after its creation)."""
+    reads = _event_reads.get()
+    if reads is not None:
+        reads.clear()
+
+
+class _ReadSharing:
+    """botocore handlers for one member client, active inside `reads_shared`."""
+
+    def __init__(self, client: str, service: str) -> None:
+        self.client = client
+        # S3 Control's account settings are S3's: a change to either forgets both.
+        self.service = "s3" if service == "s3control" else service
+
+    def note(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+        if _event_reads.get() is not None and model.name.startswith(READ_OPERATIONS):
+            parameters = json.dumps(params, sort_keys=True, default=str)
+            context[_READ_KEY] = (self.client, self.service, model.name, parameters)
+
+    def answer(self, model: Any, context: dict[str, Any], **_: Any) -> tuple[Any, Any] | None:
+        reads = _event_reads.get()
+        if reads is None:
+            return None
+        key = context.get(_READ_KEY)
+        if key is None:  # a change: whatever was read from this service may be stale
+            for stale in [k for k in reads if k[1] == self.service]:
+                del reads[stale]
+            return None
+        if key in reads:
+            http, parsed = reads[key]
+            return http, copy.deepcopy(parsed)
+        return None
+
+    def keep(self, http_response: Any, parsed: Any, context: dict[str, Any], **_: Any) -> None:
+        reads = _event_reads.get()
+        key = context.get(_READ_KEY)
+        if reads is not None and key and http_response.status_code in SHARED_STATUSES:
+            reads[key] = (http_response, copy.deepcopy(parsed))
+
+
 @dataclass
 class _Credentials:
-    # aws_access_key_id, aws_secret_access_key, aws_session_token; never in a repr
+    # boto3's aws_access_key_id, aws_secret_access_key, aws_session_token; never in a repr
     keys: dict[str, str] = field(repr=False)
     expires: datetime
 
@@ -49,9 +124,8 @@ class Sessions:
 
     Assumed-role credentials are cached per (account, role) and clients per (account, role,
     region, service); a warm Lambda therefore makes one AssumeRole per role and account. Every
-    client comes from the one base session, given the role's credentials, so each service's
-    model is loaded once: a session per role would load them again, about 20 MB per member
-    account and role.
+    client is made by the one base session, whatever its credentials, so each service's model
+    is loaded once per container, not once per role.
     """
 
     def __init__(self, base: boto3.Session | None = None, partition: str = "aws") -> None:
@@ -61,6 +135,7 @@ class Sessions:
         self._config = client_config()
         self._credentials: dict[tuple[str, str], _Credentials] = {}
         self._clients: dict[tuple[str, str, str, str], Any] = {}
+        self._home: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._sts: Any = None
 
@@ -88,13 +163,25 @@ class Sessions:
                 )
                 if service == "s3control" and self._endpoint_url:
                     client.meta.events.register("before-send.s3-control", _strip_account_host)
+                sharing = _ReadSharing("/".join(key), service)
+                client.meta.events.register("before-parameter-build", sharing.note)
+                # First, so an answered read is not sent (nor seen by other handlers).
+                client.meta.events.register_first("before-call.*.*", sharing.answer)
+                client.meta.events.register("after-call", sharing.keep)
                 cached = (credentials, client)
                 self._clients[key] = cached
             return cached[1]
 
     def home_client(self, service: str, region: str | None = None) -> Any:
-        """A client in the service's own (security tooling) account, with its own credentials."""
-        return self._base.client(service, region_name=region, config=self._config)
+        """A client in the service's own (security tooling) account, with its own credentials;
+        one per service and region (the evidence store and the idempotency layer share one)."""
+        with self._lock:
+            key = (service, region or "")
+            if key not in self._home:
+                self._home[key] = self._base.client(
+                    service, region_name=region, config=self._config
+                )
+            return self._home[key]
 
     def assumed_client(self, service: str, role_arn: str, region: str | None = None) -> Any:
         """A client acting as a role given by ARN (e.g. an Organizations reader)."""

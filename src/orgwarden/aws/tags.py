@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from botocore.exceptions import ClientError
 
+from orgwarden.aws.ec2_instances import describe_instance, instance_tags
 from orgwarden.aws.errors import AccessDenied, ResourceGone, error_code, is_access_denied
 from orgwarden.aws.member import MemberContext
 
@@ -17,7 +18,10 @@ def _pairs(tags: list[dict[str, str]] | None) -> dict[str, str]:
 
 def _bucket(ctx: MemberContext) -> dict[str, str]:
     try:
-        answer = ctx.client("s3").get_bucket_tagging(Bucket=ctx.ref.resource_id)
+        # The same request as the tag rule's: within an event it is read once for both.
+        answer = ctx.client("s3").get_bucket_tagging(
+            Bucket=ctx.ref.resource_id, ExpectedBucketOwner=ctx.ref.account_id
+        )
     except ClientError as error:
         if error_code(error) == "NoSuchTagSet":
             return {}
@@ -25,13 +29,14 @@ def _bucket(ctx: MemberContext) -> dict[str, str]:
     return _pairs(answer.get("TagSet"))
 
 
-def _ec2(ctx: MemberContext) -> dict[str, str]:
-    pages = (
-        ctx.client("ec2")
-        .get_paginator("describe_tags")
-        .paginate(Filters=[{"Name": "resource-id", "Values": [ctx.ref.resource_id]}])
-    )
-    return {t["Key"]: t.get("Value", "") for page in pages for t in page["Tags"]}
+def _instance(ctx: MemberContext) -> dict[str, str]:
+    # An instance's tags come with its description, which its rules read in the same event.
+    return instance_tags(describe_instance(ctx.client("ec2"), ctx.ref, ctx.principal))
+
+
+def _volume(ctx: MemberContext) -> dict[str, str]:
+    volumes = ctx.client("ec2").describe_volumes(VolumeIds=[ctx.ref.resource_id])["Volumes"]
+    return _pairs(volumes[0].get("Tags") if volumes else [])
 
 
 def _rds(ctx: MemberContext) -> dict[str, str]:
@@ -54,8 +59,8 @@ def _dynamodb(ctx: MemberContext) -> dict[str, str]:
 
 TAG_READERS: dict[str, tuple[str, TagReader]] = {
     "AwsS3Bucket": ("s3:GetBucketTagging", _bucket),
-    "AwsEc2Instance": ("ec2:DescribeTags", _ec2),
-    "AwsEc2Volume": ("ec2:DescribeTags", _ec2),
+    "AwsEc2Instance": ("ec2:DescribeInstances", _instance),
+    "AwsEc2Volume": ("ec2:DescribeVolumes", _volume),
     "AwsRdsDbInstance": ("rds:ListTagsForResource", _rds),
     "AwsLambdaFunction": ("lambda:ListTags", _lambda),
     "AwsDynamoDbTable": ("dynamodb:ListTagsOfResource", _dynamodb),
@@ -77,6 +82,7 @@ def read_tags(ctx: MemberContext) -> dict[str, str]:
         if error_code(error) in (
             "NoSuchBucket",
             "InvalidInstanceID.NotFound",
+            "InvalidVolume.NotFound",
             "DBInstanceNotFound",
             "ResourceNotFoundException",
         ):

@@ -7,7 +7,6 @@ that is missing or of the wrong type rejects the event with a precise reason.
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from orgwarden.model.identifiers import AccountId, Region
@@ -18,6 +17,24 @@ CONSOLE_SIGNIN = ("AWS Console Signin via CloudTrail", "AWS Console Sign In via 
 CLOUDTRAIL_DETAIL_TYPES = (CLOUDTRAIL_API_CALL, *CONSOLE_SIGNIN)
 CONFIG_ITEM_CHANGE = "Config Configuration Item Change"
 GUARDDUTY_FINDING = "GuardDuty Finding"
+
+
+class EventBridgeModel(BaseModel):
+    """The EventBridge envelope (the fields of Powertools' parser model of the same name, which
+    is not imported: its package builds a model for every AWS event source on import)."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    version: str
+    id: str
+    source: str
+    account: str
+    time: datetime
+    region: str
+    resources: list[str]
+    detail_type: str = Field(alias="detail-type")
+    detail: Any
+    replay_name: str | None = Field(default=None, alias="replay-name")
 
 
 class SessionIssuer(BaseModel):

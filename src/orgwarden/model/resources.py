@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from orgwarden.model.identifiers import (
     AccountId,
@@ -41,13 +41,16 @@ class ResourceRef(BaseModel):
             data = {**data, "resource_id": name}
         return data
 
-    @model_validator(mode="after")
-    def _id_format(self) -> "ResourceRef":
-        # Identifiers come from events: check their format before any API call sees them.
-        problem = resource_id_problem(self.resource_type, self.resource_id)
+    @field_validator("resource_id")
+    @classmethod
+    def _id_format(cls, resource_id: str, info: ValidationInfo) -> str:
+        # Identifiers come from events: check their format before any API call sees them. A
+        # field validator, not a model one: pydantic runs "after" model validators again each
+        # time a reference is put into another model.
+        problem = resource_id_problem(str(info.data.get("resource_type")), resource_id)
         if problem:
-            raise ValueError(f"{self.resource_id[:80]!r} {problem}")
-        return self
+            raise ValueError(f"{resource_id[:80]!r} {problem}")
+        return resource_id
 
     @property
     def arn(self) -> str:
@@ -115,7 +118,8 @@ class BucketAccess(BaseModel):
     """Everything that decides whether a bucket is publicly accessible.
 
     `policy` and `acl` are None when they were not read because Block Public Access (bucket and
-    account combined) already neutralises anything they could grant.
+    account combined) already neutralises anything they could grant; `acl` also when the policy
+    alone already makes the bucket public (the ACL cannot change that verdict).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)

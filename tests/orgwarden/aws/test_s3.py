@@ -62,18 +62,30 @@ def make_bucket(
     )
 
 
-def test_a_public_bucket_is_read_in_full_and_judged_failed(
-    sessions: Sessions, account_id: str
-) -> None:
+def test_a_public_policy_decides_without_the_acl(sessions: Sessions, account_id: str) -> None:
     ref = make_bucket(sessions, account_id, f"public-{account_id}", PUBLIC)
     state = bucket_access(sessions, ref, READ)
     assert state.bucket_block is None
     assert state.account_block is None
     assert state.policy is not None
     assert state.policy["Statement"][0]["Sid"] == "PublicRead"
+    assert state.acl is None  # rule scenario 11: the ACL cannot change a FAILED verdict
+    verdict = evaluate(state)
+    assert verdict.status is Status.FAILED
+    assert "ACL was not read" in verdict.reason
+
+
+def test_a_bucket_without_a_public_policy_is_read_in_full(
+    sessions: Sessions, account_id: str
+) -> None:
+    ref = make_bucket(sessions, account_id, f"private-{account_id}")
+    state = bucket_access(sessions, ref, READ)
+    assert state.bucket_block is None
+    assert state.account_block is None
+    assert state.policy is None
     assert state.acl
     assert state.acl[0].permission == "FULL_CONTROL"
-    assert evaluate(state).status is Status.FAILED
+    assert evaluate(state).status is Status.PASSED
 
 
 def test_a_blocked_bucket_costs_one_read(sessions: Sessions, account_id: str) -> None:
