@@ -25,6 +25,7 @@ which is cheaper, not dearer.
 """
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -90,6 +91,8 @@ class Result:
     wall_seconds: float  # draining, receives and deletes included
     batch_peak_bytes: int  # tracemalloc: the most one traced batch added to the Python heap
     rss_peak_kib: int  # the handler process's RSS high-water mark, from start to end
+    rss_after_first_batch_kib: int  # imports, wiring, first credentials and clients
+    rss_at_end_kib: int
     balance: Balance
     fixes: Counter[str]  # bucket -> PutPublicAccessBlock calls by the handler
 
@@ -248,7 +251,17 @@ def rss_peak_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def drain(queue_url: str, queue_arn: str, bodies: list[str], handler: Any) -> dict[str, Any]:
+def rss_kib() -> int:
+    """This process's resident set now (Linux VmRSS; 0 where there is no /proc)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def drain(queue_url: str, queue_arn: str, bodies: Iterator[str], handler: Any) -> dict[str, Any]:
     """Queue the bodies and hand them to the handler in batches of 10 until the queue is empty,
     failed records made visible again at once. At most QUEUED messages wait at a time: moto's
     SQS does work in proportion to the queue's depth on every send and receive, which would
@@ -258,19 +271,21 @@ def drain(queue_url: str, queue_arn: str, bodies: list[str], handler: Any) -> di
 
     sqs = boto3.client("sqs")
     keys: list[str] = []
-    seconds, timed, peak, batches, queued, sent = 0.0, 0, 0, 0, 0, 0
+    seconds, timed, peak, batches, queued, first_batch_rss = 0.0, 0, 0, 0, 0, 0
     started = time.perf_counter()
+    more = True
     while True:
-        while queued < QUEUED and sent < len(bodies):
-            chunk = bodies[sent : sent + 10]
-            send(sqs, queue_url, chunk)
-            sent += len(chunk)
-            queued += len(chunk)
+        while queued < QUEUED and more:
+            chunk = list(itertools.islice(bodies, 10))
+            more = len(chunk) == 10
+            if chunk:
+                send(sqs, queue_url, chunk)
+                queued += len(chunk)
         messages = sqs.receive_message(
             QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
         ).get("Messages", [])
         if not messages:
-            if sent < len(bodies):
+            if more:
                 continue
             break
         keys += [message_key(m["Body"], m["MessageId"]) for m in messages]
@@ -288,28 +303,32 @@ def drain(queue_url: str, queue_arn: str, bodies: list[str], handler: Any) -> di
         else:
             seconds += elapsed
             timed += len(messages)
-        failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
-        for message in messages:
-            if message["MessageId"] in failed:
-                sqs.change_message_visibility(
-                    QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-                )
-            else:
-                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-                queued -= 1
-        if batches % 100 == 0:
-            print(
-                f"{len(keys):,} messages, {len(keys) / (time.perf_counter() - started):.1f}/s",
-                file=sys.stderr,
-                flush=True,
-            )
+        queued -= settle(sqs, queue_url, messages, answer)
+        first_batch_rss = first_batch_rss or rss_kib()
     return {
         "keys": keys,
         "handler_seconds": seconds,
         "timed_messages": timed,
         "wall_seconds": time.perf_counter() - started,
         "batch_peak_bytes": peak,
+        "rss_after_first_batch_kib": first_batch_rss,
+        "rss_at_end_kib": rss_kib(),
     }
+
+
+def settle(sqs: Any, queue_url: str, messages: list[dict[str, Any]], answer: Any) -> int:
+    """What Lambda's event source mapping does after a batch: delete the messages the handler
+    did not report as failed (returns how many), make the failed ones visible again (at once,
+    rather than after the visibility timeout)."""
+    failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
+    for message in messages:
+        if message["MessageId"] in failed:
+            sqs.change_message_visibility(
+                QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+            )
+        else:
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return len(messages) - len(failed)
 
 
 def drain_process() -> None:
@@ -324,8 +343,9 @@ def drain_process() -> None:
         from handlers.evaluator import handler, logger  # noqa: PLC0415 - after the environment
 
         logger.registered_handler.setStream(sink)
-        bodies = json.loads(Path(job["bodies"]).read_text())
-        measured = drain(job["queue_url"], job["queue_arn"], bodies, handler)
+        with Path(job["bodies"]).open() as lines:  # read as sent: the burst is not held here
+            bodies = (json.loads(line) for line in lines)
+            measured = drain(job["queue_url"], job["queue_arn"], bodies, handler)
     print(json.dumps({**measured, "fixes": fixes, "rss_peak_kib": rss_peak_kib()}))
 
 
@@ -341,8 +361,8 @@ def run(total: int, seed: int = 7) -> Result:
         with environment(base):
             sim = build_organization()
             workload = build_workload(sim, total, random.Random(seed))  # noqa: S311 - a workload
-            bodies = Path(scratch) / "bodies.json"
-            bodies.write_text(json.dumps(workload.bodies))
+            bodies = Path(scratch) / "bodies.jsonl"  # one JSON string per line
+            bodies.write_text("".join(json.dumps(body) + "\n" for body in workload.bodies))
             policy = yaml.safe_load(DEFAULT_PATH.read_text())
             policy["rate_limit"]["limit"] = 10 * total
             policy_file = Path(scratch) / "policy.yaml"
@@ -378,6 +398,8 @@ def run(total: int, seed: int = 7) -> Result:
         wall_seconds=measured["wall_seconds"],
         batch_peak_bytes=measured["batch_peak_bytes"],
         rss_peak_kib=measured["rss_peak_kib"],
+        rss_after_first_batch_kib=measured["rss_after_first_batch_kib"],
+        rss_at_end_kib=measured["rss_at_end_kib"],
         balance=balance,
         fixes=Counter(measured["fixes"]),
     )
@@ -415,8 +437,11 @@ def rows_of(result: Result) -> list[Row]:
             note=(
                 "RSS high-water mark (VmHWM) of the handler's process, a fresh interpreter, "
                 "over the whole drain (imports, wiring, every batch; the harness's SQS client "
-                "and the received keys included); per batch: the most one batch of 10 added "
-                f"to the Python heap (tracemalloc, every {TRACE_EVERY}th batch)"
+                "and the received keys included, the burst read from a file as it is queued); "
+                "per batch: the most one batch of 10 added "
+                f"to the Python heap (tracemalloc, every {TRACE_EVERY}th batch). RSS after the "
+                f"first batch {result.rss_after_first_batch_kib / 1024:.0f} MiB, at the end "
+                f"{result.rss_at_end_kib / 1024:.0f} MiB"
             ),
         ),
         Row(
