@@ -39,6 +39,7 @@ from typing import Any
 
 import botocore.session
 
+from bench.api_calls import Counting
 from bench.table import Row
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -202,24 +203,14 @@ def seed(sim: Any, workload: Workload, progress: Any) -> Estate:
 # ------------------------------------------------------------------ counting
 
 
-class Counting:
-    """Counts API calls by `service:operation` while switched on."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self.on = False
-
-    def __call__(self, model: Any, **_: Any) -> None:
-        if self.on:
-            self.calls[f"{model.service_model.service_id}:{model.name}"] += 1
-
-    @contextmanager
-    def counting(self) -> Iterator[None]:
-        self.on = True
-        try:
-            yield
-        finally:
-            self.on = False
+@contextmanager
+def counting(counter: Counting) -> Iterator[None]:
+    """Count the calls made inside the block only."""
+    counter.on = True
+    try:
+        yield
+    finally:
+        counter.on = False
 
 
 @contextmanager
@@ -312,14 +303,14 @@ def run_orgwarden(sim: Any, estate: Estate, workload: Workload, counter: Countin
     queue_arn = f"arn:aws:sqs:{HOME_REGION}:{sim.tooling.account_id}:{QUEUE_NAME}"
     problems = []
     started = time.perf_counter()
-    with counter.counting():
+    with counting(counter):
         producer.run(sweep_id_now())
     # What Lambda's event source mapping does (receive, invoke, delete the successes); only
     # the invocation is counted.
     while messages := sim.receive():
         batch = {"Records": [sqs_record(m, queue_arn) for m in messages]}
         # The handler prints its metrics (CloudWatch's format) on stdout: not this report's.
-        with counter.counting(), contextlib.redirect_stdout(io.StringIO()):
+        with counting(counter), contextlib.redirect_stdout(io.StringIO()):
             answer = handler(batch, LambdaContext())
         failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
         problems += sorted(failed)

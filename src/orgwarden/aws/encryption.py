@@ -5,6 +5,7 @@ Volumes and RDS instances have no fix here: neither can be encrypted in place (t
 and a cut-over, which only the owner can schedule).
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from orgwarden.aws.errors import ResourceGone, call
@@ -124,23 +125,29 @@ def _apply_ebs_default(ctx: MemberContext, state: EbsDefaultEncryption) -> Chang
     )
 
 
-def describe_volume(ctx: MemberContext) -> dict[str, Any]:
-    """The volume as DescribeVolumes reports it (once per sweep task, or from its listing)."""
+def _describe_one(
+    ctx: MemberContext, operation: str, request: Callable[[], list[Any]], gone: tuple[str, ...]
+) -> dict[str, Any]:
+    """The one resource a Describe call answers for `ctx` (read once per sweep task, or taken
+    from the task's listing); ResourceGone when it is not (or no longer) there."""
 
     def read() -> dict[str, Any]:
-        ec2 = ctx.client("ec2")
-        found = call(
-            DESCRIBE_VOLUMES,
-            ctx.principal,
-            lambda: ec2.describe_volumes(VolumeIds=[ctx.ref.resource_id])["Volumes"],
-            gone=VOLUME_GONE,
-        )
+        found = call(operation, ctx.principal, request, gone=gone)
         if not found:
-            raise ResourceGone(f"{DESCRIBE_VOLUMES}: {ctx.ref.resource_id} not listed")
-        volume: dict[str, Any] = found[0]
-        return volume
+            raise ResourceGone(f"{operation}: {ctx.ref.resource_id} not listed")
+        resource: dict[str, Any] = found[0]
+        return resource
 
-    return ctx.once(DESCRIBE_VOLUMES, read)
+    return ctx.once(operation, read)
+
+
+def describe_volume(ctx: MemberContext) -> dict[str, Any]:
+    return _describe_one(
+        ctx,
+        DESCRIBE_VOLUMES,
+        lambda: ctx.client("ec2").describe_volumes(VolumeIds=[ctx.ref.resource_id])["Volumes"],
+        VOLUME_GONE,
+    )
 
 
 def _read_volume(ctx: MemberContext) -> VolumeEncryption:
@@ -158,24 +165,14 @@ def _read_volume(ctx: MemberContext) -> VolumeEncryption:
 
 
 def describe_db_instance(ctx: MemberContext) -> dict[str, Any]:
-    """The DB instance as DescribeDBInstances reports it (once per sweep task, or listed)."""
-
-    def read() -> dict[str, Any]:
-        rds = ctx.client("rds")
-        found = call(
-            DESCRIBE_DB_INSTANCES,
-            ctx.principal,
-            lambda: rds.describe_db_instances(DBInstanceIdentifier=ctx.ref.resource_id)[
-                "DBInstances"
-            ],
-            gone=(NO_DB_INSTANCE,),
-        )
-        if not found:
-            raise ResourceGone(f"{DESCRIBE_DB_INSTANCES}: {ctx.ref.resource_id} not listed")
-        instance: dict[str, Any] = found[0]
-        return instance
-
-    return ctx.once(DESCRIBE_DB_INSTANCES, read)
+    return _describe_one(
+        ctx,
+        DESCRIBE_DB_INSTANCES,
+        lambda: ctx.client("rds").describe_db_instances(DBInstanceIdentifier=ctx.ref.resource_id)[
+            "DBInstances"
+        ],
+        (NO_DB_INSTANCE,),
+    )
 
 
 def _read_db_instance(ctx: MemberContext) -> DbStorageEncryption:
