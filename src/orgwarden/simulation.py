@@ -214,6 +214,22 @@ class SimulatedOrganization:
             message["Body"] = _restore_account(message["Body"])
         return messages
 
+    def take(self, max_messages: int = 10) -> list[dict[str, Any]]:
+        """Receive from the evaluation queue and delete what was received, as Lambda's event
+        source mapping deletes a batch it handed over. Messages only received come back after
+        the queue's visibility timeout, into whichever later receive runs then."""
+        messages = self.receive(max_messages=max_messages)
+        if messages:
+            sqs = self.session(self.tooling.account_id).client("sqs")
+            sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]}
+                    for n, m in enumerate(messages)
+                ],
+            )
+        return messages
+
     def drain_queue(self, batch_size: int = 10) -> list[dict[str, Any]]:
         """Play Lambda's event source mapping until the evaluation queue is empty: batches to
         the handler, failed records visible again at once (not after the visibility timeout),

@@ -33,7 +33,7 @@ def enforce(lambda_env: Configure) -> SimulatedOrganization:
 
 def run(sim: SimulatedOrganization, event: dict[str, Any]) -> dict[str, Any]:
     sim.deliver(event)
-    messages = sim.receive()
+    messages = sim.take()
     assert len(messages) == 1, "the template's rule did not route the event to the queue"
     return sim.invoke_evaluator(messages)
 

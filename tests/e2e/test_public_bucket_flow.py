@@ -21,7 +21,7 @@ def enforce(lambda_env: Configure) -> SimulatedOrganization:
 
 def run(sim: SimulatedOrganization, event: dict[str, Any]) -> dict[str, Any]:
     sim.deliver(event)
-    messages = sim.receive()
+    messages = sim.take()
     assert len(messages) == 1, "the template's rule did not route the event to the queue"
     return sim.invoke_evaluator(messages)
 
@@ -118,7 +118,7 @@ def test_scenario_20_the_same_event_delivered_twice_is_processed_once(
     event = make_drift(sim, "payments-prod", bucket, public_read_policy(bucket))
     sim.deliver(event)
     sim.deliver(event)  # at-least-once: EventBridge may deliver the same event again
-    messages = sim.receive()
+    messages = sim.take()
     assert len(messages) == 2
     assert {json.loads(m["Body"])["detail"]["eventID"] for m in messages} == {
         event["detail"]["eventID"]

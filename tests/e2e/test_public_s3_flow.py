@@ -29,7 +29,7 @@ def media_prod(organization: SimulatedOrganization) -> Account:
 
 def run(sim: SimulatedOrganization, event: dict[str, Any]) -> dict[str, Any]:
     sim.deliver(event)
-    messages = sim.receive()
+    messages = sim.take()
     assert len(messages) == 1, "the template's rule did not route the event to the queue"
     return sim.invoke_evaluator(messages)
 

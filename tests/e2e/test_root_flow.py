@@ -20,7 +20,7 @@ def deliver_all(sim: SimulatedOrganization, events: list[dict[str, Any]]) -> lis
         sim.deliver(event)
     messages: list[dict[str, Any]] = []
     for _ in range(5):
-        messages += sim.receive()
+        messages += sim.take()
         if len(messages) >= len(events):
             break
     return messages

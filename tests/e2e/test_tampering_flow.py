@@ -37,7 +37,7 @@ def run(sim: SimulatedOrganization, *events: dict[str, Any]) -> dict[str, Any]:
         sim.deliver(event)
     messages: list[dict[str, Any]] = []
     for _ in range(5):
-        messages += sim.receive()
+        messages += sim.take()
         if len(messages) >= len(events):
             break
     assert len(messages) == len(events), "the template's rules did not route every event"

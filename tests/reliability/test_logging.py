@@ -82,7 +82,7 @@ def test_no_credentials_and_no_policy_document_reach_the_logs(
         slow,
     ):
         sim.deliver(event)
-    messages = sim.receive()
+    messages = sim.take()
     for message in messages:
         if slow_bucket in message["Body"]:  # its last allowed receive: parked, with a traceback
             message["Attributes"]["ApproximateReceiveCount"] = str(sim.max_receive_count)
