@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.session
 import pytest
 
 from orgwarden.aws.member import MemberContext
@@ -88,6 +89,18 @@ class ApiCalls:
 
     def named(self, name: str) -> list[str]:
         return [c for c in self.calls if c.endswith(f".{name}")]
+
+
+def hook_new_clients(monkeypatch: pytest.MonkeyPatch, event: str, hook: Any) -> None:
+    """Register `hook` for botocore `event` on every client created from here on."""
+    create_client = botocore.session.Session.create_client
+
+    def hooked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        client = create_client(self, *args, **kwargs)
+        client.meta.events.register(event, hook)
+        return client
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", hooked)
 
 
 def member_context(

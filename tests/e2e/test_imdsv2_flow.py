@@ -4,12 +4,11 @@ the member account (scenarios 10, 11)."""
 
 from typing import Any
 
-import botocore.session
 import pytest
 
 from orgwarden.instance_drift import launch_instance
 from orgwarden.simulation import HOME_REGION, SimulatedOrganization, cloudtrail_event
-from tests.conftest import ApiCalls, Configure
+from tests.conftest import ApiCalls, Configure, hook_new_clients
 
 RULE = "ec2_instance_imdsv2_required"
 DEFAULTS_RULE = "ec2_metadata_defaults_imdsv2"
@@ -146,14 +145,7 @@ def test_the_rules_of_one_event_share_their_reads(
 ) -> None:
     sim = lambda_env({RULE: "enforce", "ec2_instance_required_tags": "enforce"})
     counter = ApiCalls()
-    create_client = botocore.session.Session.create_client
-
-    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
-        client = create_client(self, *args, **kwargs)
-        client.meta.events.register("before-call.*.*", counter)
-        return client
-
-    monkeypatch.setattr(botocore.session.Session, "create_client", counted)
+    hook_new_clients(monkeypatch, "before-call.*.*", counter)
     _, event = launch_instance(sim, "payments-prod")
 
     assert run(sim, event) == {"batchItemFailures": []}

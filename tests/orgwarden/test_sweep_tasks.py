@@ -10,7 +10,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import botocore.session
 import pytest
 
 from handlers.evaluator import handler
@@ -31,7 +30,7 @@ from orgwarden.settings import Settings
 from orgwarden.simulated_drift import add_member_account
 from orgwarden.simulation import HOME_REGION, LambdaContext, SimulatedOrganization
 from orgwarden.sweep import SweepTask, TaskRun, run_task
-from tests.conftest import ApiCalls, Configure
+from tests.conftest import ApiCalls, Configure, hook_new_clients
 from tests.orgwarden.test_sweep import records
 
 OTHER_REGION = "eu-west-1"
@@ -42,14 +41,7 @@ MEMBER_SERVICES = ("S3.", "S3 Control.", "EC2.")
 def calls(monkeypatch: pytest.MonkeyPatch) -> ApiCalls:
     """Every API call of every boto3 client created from here on."""
     counted = ApiCalls()
-    create_client = botocore.session.Session.create_client
-
-    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
-        client = create_client(self, *args, **kwargs)
-        client.meta.events.register("before-call.*.*", counted)
-        return client
-
-    monkeypatch.setattr(botocore.session.Session, "create_client", counting)
+    hook_new_clients(monkeypatch, "before-call.*.*", counted)
     return counted
 
 

@@ -14,13 +14,13 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import botocore.session
 import pytest
 
 from handlers import evaluator as evaluator_handler
 from orgwarden.demo import make_drift, public_read_policy
 from orgwarden.incidents import access_key_resource, guardduty_finding_event, root_signin_event
 from orgwarden.simulation import SimulatedOrganization
+from tests.conftest import hook_new_clients
 from tests.reliability import faults
 
 ACCOUNT = "analytics-prod"
@@ -48,14 +48,7 @@ def test_no_credentials_and_no_policy_document_reach_the_logs(
         creds = parsed.get("Credentials") or {}
         secrets.update(str(creds[k]) for k in ("AccessKeyId", "SecretAccessKey", "SessionToken"))
 
-    create_client = botocore.session.Session.create_client
-
-    def hooked(self: Any, *args: Any, **kwargs: Any) -> Any:
-        client = create_client(self, *args, **kwargs)
-        client.meta.events.register("after-call.sts.AssumeRole", keep_credentials)
-        return client
-
-    monkeypatch.setattr(botocore.session.Session, "create_client", hooked)
+    hook_new_clients(monkeypatch, "after-call.sts.AssumeRole", keep_credentials)
     wire = faults.install(monkeypatch)  # patches create_client again, on top of this hook
     caplog.set_level(logging.INFO)  # the root logger too: botocore, urllib3, Powertools
 
