@@ -39,7 +39,6 @@ from typing import Any
 
 import botocore.session
 
-from bench.api_calls import Counting
 from bench.table import Row
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -201,6 +200,18 @@ def seed(sim: Any, workload: Workload, progress: Any) -> Estate:
 
 
 # ------------------------------------------------------------------ counting
+
+
+class Counting:
+    """Calls by "service:operation", counted while `on` (a botocore before-call handler)."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self.on = False
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        if self.on:
+            self.calls[f"{model.service_model.service_id}:{model.name}"] += 1
 
 
 @contextmanager
