@@ -129,7 +129,11 @@ def moto_process() -> Iterator[str]:
         yield server.stdout.readline().strip()
     finally:
         server.stdin.close()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # werkzeug can be slow to wind down its threads
+            server.kill()
+            server.wait()
 
 
 @contextmanager
