@@ -60,6 +60,22 @@ READ_OPERATIONS = ("Get", "Describe", "List", "Head")
 # invalid or failed calls are not kept.
 SHARED_STATUSES = frozenset({200, 204, 206, 403, 404})
 _READ_KEY = "orgwarden.read_key"
+# Changes whose effect is confined to one sub-document of an S3 bucket (or the account's Block
+# Public Access): they forget only the reads of that document. Any other change forgets every
+# read of its service, e.g. ModifyInstanceMetadataOptions or CreateTags change what
+# DescribeInstances says, and PutBucketOwnershipControls can change what GetBucketAcl says.
+CONFINED_CHANGES: dict[tuple[str, str], frozenset[str]] = {
+    ("s3", change): frozenset(reads)
+    for changes, reads in (
+        (("PutBucketEncryption", "DeleteBucketEncryption"), ("GetBucketEncryption",)),
+        (("PutBucketTagging", "DeleteBucketTagging"), ("GetBucketTagging",)),
+        (
+            ("PutPublicAccessBlock", "DeletePublicAccessBlock"),
+            ("GetPublicAccessBlock", "GetBucketPolicyStatus"),
+        ),
+    )
+    for change in changes
+}
 
 
 @contextmanager
@@ -70,7 +86,8 @@ def reads_shared() -> Iterator[None]:
     One event can trigger several rules about one resource (four about a new bucket), and a
     FAILED verdict reads the resource's tags for exemptions: each would otherwise read the same
     configuration again. A fix (any call that is not a Get/Describe/List/Head) forgets every
-    answer of its service, so verification and the rules after it read the resource anew.
+    answer of its service that it can have changed (`CONFINED_CHANGES`; by default all of
+    them), so verification and the rules after it read anew what the fix touched.
     """
     token = _event_reads.set({})
     try:
@@ -104,8 +121,11 @@ class _ReadSharing:
         if reads is None:
             return None
         key = context.get(_READ_KEY)
-        if key is None:  # a change: whatever was read from this service may be stale
-            for stale in [k for k in reads if k[1] == self.service]:
+        if key is None:  # a change: what it can have changed may be stale
+            confined = CONFINED_CHANGES.get((self.service, model.name))
+            for stale in [
+                k for k in reads if k[1] == self.service and (confined is None or k[2] in confined)
+            ]:
                 del reads[stale]
             return None
         if key in reads:

@@ -116,6 +116,48 @@ def test_within_an_event_a_read_is_made_once_and_a_change_forgets_it(
     assert counter.named("GetBucketLocation") == ["S3.GetBucketLocation"]
 
 
+def test_a_change_to_one_part_of_a_bucket_forgets_only_that_part(
+    moto_server: str, account_id: str
+) -> None:
+    sessions = Sessions()
+    s3 = sessions.client("s3", account_id=account_id, role_name="OrgwardenRead", region="us-east-1")
+    fixer = sessions.client(
+        "s3", account_id=account_id, role_name="OrgwardenRemediation", region="us-east-1"
+    )
+    bucket = f"parts-{account_id}"
+    s3.create_bucket(Bucket=bucket)
+    counter = ApiCalls()
+    s3.meta.events.register("before-call.*.*", counter)
+
+    def encryption() -> str:
+        try:
+            answer = s3.get_bucket_encryption(Bucket=bucket)
+        except s3.exceptions.ClientError as error:
+            return str(error.response["Error"]["Code"])
+        rule = answer["ServerSideEncryptionConfiguration"]["Rules"][0]
+        return str(rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"])
+
+    with reads_shared():
+        s3.get_bucket_acl(Bucket=bucket)
+        before = encryption()
+        fixer.put_bucket_encryption(  # by another role's client: still this event's change
+            Bucket=bucket,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]
+            },
+        )
+        after = encryption()
+        s3.get_bucket_acl(Bucket=bucket)
+        assert len(counter.named("GetBucketEncryption")) == 2  # the changed part: read again
+        assert counter.named("GetBucketAcl") == ["S3.GetBucketAcl"]  # the other part: kept
+        s3.put_bucket_acl(Bucket=bucket, ACL="private")  # not confined: forgets every S3 read
+        s3.get_bucket_acl(Bucket=bucket)
+        encryption()
+    assert before != after == "aws:kms"
+    assert len(counter.named("GetBucketAcl")) == 2
+    assert len(counter.named("GetBucketEncryption")) == 3
+
+
 def test_a_change_to_another_service_keeps_the_reads(moto_server: str, account_id: str) -> None:
     sessions = Sessions()
     s3 = sessions.client("s3", account_id=account_id, role_name="OrgwardenRead", region="us-east-1")
