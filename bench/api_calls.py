@@ -52,15 +52,14 @@ class Scenario:
     peer_why: str = ""
 
 
-# Where the own-table calls go, for every event: per (rule, resource) Powertools' idempotency
-# record (2), the finding's prior state (1), its evidence (state and history, 2), and per fix
-# the lease and rate-limit slot (1, one transaction).
+# Where the own-table calls go, for every event: one Powertools idempotency record for the
+# event (2), the prior states of its findings (1 batch read), their evidence (state and history,
+# one transaction), and per fix the lease and rate-limit slot (1, one transaction).
 OWN_TABLES = (
-    "Own tables per (rule, resource): idempotency record 2 (Powertools), prior state 1, "
-    "evidence state + history 2; per fix: lease and rate-limit slot 1 (one transaction). Left: "
-    "evidence state + history in one TransactWriteItems conditional on the state read first "
-    "(-1 per rule), and one idempotency record per event instead of per (rule, resource) "
-    "(-2 per extra rule)."
+    "Own tables per event: idempotency record 2 (Powertools: in progress, then completed), "
+    "prior states of the event's findings 1 (BatchGetItem), evidence state + history of all of "
+    "them 1 (TransactWriteItems conditional on the states read); per fix: lease and rate-limit "
+    "slot 1 (one transaction)."
 )
 S3_PEER = (
     "Its S3 resource reads every bucket sub-document for each policy (its default), tags the "
@@ -137,17 +136,18 @@ SCENARIOS = (
             ),
         ),
         why=(
-            "With verification and the exemption check kept, a fix costs at least 5: a read, "
-            "the exemption tags, the fix, the verification, the import. S3 spreads what decides "
-            "'public' over three reads (the bucket's and the account's Block Public Access, the "
-            "policy); the ACL is not read when the policy alone makes the bucket public. Not "
-            "done: judging the policy in the event's requestParameters (it is what was asked, "
-            "not the bucket now: a late or reordered event would judge a replaced policy), and "
-            "GetBucketPolicyStatus (it answers for the policy alone and names no statement, so "
-            "it would replace GetBucketPolicy one for one). What would close it: the account's "
-            "Block Public Access and the exemption tags from orgwarden's own store, kept by "
-            "their own events (PutAccountPublicAccessBlock, PutBucketTagging), which moves 2 "
-            "member reads to 1 own-table read."
+            "A verified fix with its finding costs 4 at the least (a read, the fix, the "
+            "verification, the import), so the target leaves no room for the exemption check or "
+            "for S3 spreading what decides 'public' over three reads (the bucket's and the "
+            "account's Block Public Access, the policy; the ACL is not read when the policy "
+            "alone makes the bucket public): 7 is this design's floor. Not done: judging the "
+            "policy in the event's requestParameters (it is what was asked, not the bucket now: "
+            "a late or reordered event would judge a replaced policy), and GetBucketPolicyStatus "
+            "(it answers for the policy alone and names no statement, so it would replace "
+            "GetBucketPolicy one for one). What would bring it to 5: the account's Block Public "
+            "Access and the exemption tags from orgwarden's own store, kept by their own events "
+            "(PutAccountPublicAccessBlock, PutBucketTagging) and the sweep, at the price of "
+            "judging from a copy that a lost event leaves stale until the next sweep."
         ),
         peer_why=S3_PEER,
     ),
@@ -182,14 +182,14 @@ SCENARIOS = (
             _policy("s3-tags", "aws.s3", S3_CREATE, [MISSING_TAGS], TAG_CREATOR),
         ),
         why=(
-            "Four rules judge the new bucket, each with its own verdict, fix, verification and "
-            "finding (3 fixes here); within the event each part of the bucket is read once and "
-            "shared until a fix changes the bucket (any S3 change forgets the event's S3 "
-            "reads, so later rules read the tags again). The tag fix reads the tags once more "
-            "right before writing them back (PutBucketTagging replaces the whole set). Left: "
-            "one import for the event's four findings (-3; it needs the event, not each (rule, "
-            "resource), as the idempotency unit), and a fix forgetting only what it changed "
-            "(-2)."
+            "Four rules judge the new bucket, each with its own verdict, fix and verification "
+            "(3 fixes here); their four findings go in one import. Within the event each part "
+            "of the bucket is read once and shared; a fix forgets only the part it changed "
+            "(encryption, tags, Block Public Access), so verification reads that part again "
+            "and the other rules do not. The tag fix reads the tags once more, as the "
+            "remediation role, right before writing them back (PutBucketTagging replaces the "
+            "whole set). 14 is this design's floor: 6 reads, 3 fixes, 3 verifications, the "
+            "tags read before their fix and 1 import."
         ),
         peer_why=S3_PEER,
     ),
@@ -210,9 +210,9 @@ SCENARIOS = (
         ),
         why=(
             "Two rules: one DescribeInstances serves both rules and both exemption checks "
-            "(tags come with the instance); then per rule a fix, a verification "
-            "(DescribeInstances again) and a finding. With both fixes verified the floor is "
-            "6; left: one import for both findings (-1)."
+            "(tags come with the instance); then per rule a fix and a verification "
+            "(DescribeInstances again), and one import for both findings: with both fixes "
+            "verified, 6 is the floor."
         ),
         peer_why=(
             "Each policy describes the instance; post-finding tags the instance with the "

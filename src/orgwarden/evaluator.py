@@ -7,6 +7,7 @@ role) -> verify (read again, evaluate again) -> record evidence -> publish (find
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, NamedTuple
 
 from aws_lambda_powertools import Logger, Metrics
@@ -40,8 +41,8 @@ from orgwarden.model.evidence import ActionRecord, EvidenceRecord
 from orgwarden.model.resources import ResourceRef
 from orgwarden.model.spec import Mode, Status, Verdict
 from orgwarden.policy_file import PolicyFile
+from orgwarden.scope import EvaluationScope, Publication
 from orgwarden.settings import Settings
-from orgwarden.sweep_scope import Publication, SweepScope
 from policies import Catalogue, Rule
 from policies.catalogue import Match
 
@@ -121,7 +122,8 @@ STALE_READ_DELAYS = (0.5, 1.0, 2.0)
 STALE_READ_WINDOW = timedelta(minutes=5)
 FIX_LEASE_SECONDS = 120
 
-Each = Callable[[Match, EventContext], "Outcome | None"]
+# Runs an event's evaluation once (the runtime's idempotency), returning its outcomes.
+Once = Callable[[Callable[[], list["Outcome"]]], list["Outcome"]]
 
 
 class Evaluator:
@@ -149,10 +151,13 @@ class Evaluator:
         self.sleep = sleep
 
     def process(
-        self, event: Event, raw: dict[str, Any], *, each: Each | None = None
+        self, event: Event, raw: dict[str, Any], *, once: Once | None = None
     ) -> list[Outcome]:
-        """Evaluate every (rule, resource) the event names; `each` wraps one evaluation (the
-        runtime makes it idempotent per event and resource)."""
+        """Evaluate every (rule, resource) the event names, as one unit of work.
+
+        `once` wraps that unit (the runtime makes it idempotent per event); what rejects the
+        event (no rule, an untrusted account, a malformed identifier) is found before it.
+        """
         failed_call = isinstance(event, CloudTrailEvent) and event.detail.error_code
         matches = self.catalogue.matches(event, raw["detail"])
         if failed_call:
@@ -176,13 +181,50 @@ class Evaluator:
             metrics.add_metric(name="EventsUnrouted", unit=MetricUnit.Count, value=1)
             return []
         self._check_trust(event, matches)
-        cause = EventContext.of(event)
-        run = each or self.evaluate_match
         # Validate every identifier before the first API call for any of them.
-        for match in matches:
-            self._ref(match.rule, match.resource_id, match.account_id, match.region)
+        refs = [self._ref(m.rule, m.resource_id, m.account_id, m.region) for m in matches]
+        evaluate = partial(self._evaluate_all, matches, refs, EventContext.of(event))
+        return once(evaluate) if once else evaluate()
+
+    def _evaluate_all(
+        self, matches: list[Match], refs: list[ResourceRef], cause: EventContext
+    ) -> list[Outcome]:
+        """Evaluate an event's matches, sharing one scope: the prior states of their findings
+        in one read, the evidence in one transaction and the findings in one import per account
+        and region, sent at the end.
+
+        A fix that does not verify does not stop the other rules: every match is judged and
+        recorded, then the first such failure is raised, so the queue retries the event.
+        Another error stops the event, and what was judged before it is still sent.
+        """
+        scope = EvaluationScope(reads=NO_SHARING)
+        scope.states |= self.evidence.states(
+            finding_id(m.rule.spec, ref, m.key) for m, ref in zip(matches, refs, strict=True)
+        )
+        outcomes: list[Outcome] = []
+        not_verified: RemediationNotVerified | None = None
         with reads_shared():  # the rules an event triggers read each part of a resource once
-            return [outcome for match in matches if (outcome := run(match, cause))]
+            try:
+                for match, ref in zip(matches, refs, strict=True):
+                    try:
+                        outcome = self.evaluate_resource(
+                            match.rule,
+                            ref,
+                            cause,
+                            key=match.key,
+                            payload=match.payload,
+                            scope=scope,
+                        )
+                    except RemediationNotVerified as error:
+                        not_verified = not_verified or error
+                        continue
+                    if outcome:
+                        outcomes.append(outcome)
+            finally:
+                self.flush(scope)
+        if not_verified:
+            raise not_verified
+        return outcomes
 
     def _check_trust(self, event: Event, matches: list[Match]) -> None:
         """Act only for accounts of our organization, on events their own account delivered.
@@ -213,10 +255,6 @@ class Evaluator:
                     DeadLetterReason.UNTRUSTED_ACCOUNT,
                 )
 
-    def evaluate_match(self, match: Match, cause: EventContext | None) -> "Outcome | None":
-        ref = self._ref(match.rule, match.resource_id, match.account_id, match.region)
-        return self.evaluate_resource(match.rule, ref, cause, key=match.key, payload=match.payload)
-
     def evaluate_resource(
         self,
         rule: Rule,
@@ -226,13 +264,14 @@ class Evaluator:
         key: str | None = None,
         payload: Any = None,
         known: Verdict | None = None,
-        scope: SweepScope | None = None,
+        scope: EvaluationScope | None = None,
     ) -> Outcome | None:
         """Evaluate one resource. `known` is a verdict reached without reading it (the sweep
         could not list the account's resources): it is recorded and published the same way.
 
-        Within a sweep task (`scope`), facts already read are reused, the prior state comes from
-        the task's batch read, and the evidence record and finding are queued for `flush`.
+        Within a scope (a sweep task or an event), the prior state comes from the scope's batch
+        read, facts the scope has read already are reused, and the evidence record and finding
+        are queued for `flush`; without one they are written at once.
         """
         spec = rule.spec
         ous = self._ous(ref.account_id)
@@ -411,8 +450,8 @@ class Evaluator:
                     extra={"finding_ids": [f["Id"] for f in findings][:10], "reason": str(error)},
                 )
 
-    def flush(self, scope: SweepScope) -> None:
-        """Send what a sweep task's evaluations queued: evidence first, then the findings."""
+    def flush(self, scope: EvaluationScope) -> None:
+        """Send what a scope's evaluations queued: evidence first, then the findings."""
         records, scope.records = scope.records, []
         publications, scope.publications = scope.publications, []
         self.evidence.put_all(records, scope.states)

@@ -3,7 +3,7 @@ container (lazily, so importing a handler stays cheap and tests can set the envi
 """
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache, partial
 from typing import Any
 
@@ -26,16 +26,16 @@ from orgwarden.policy_file import default_policy
 from orgwarden.settings import ConfigRuleSettings, Settings, SweepSettings
 from orgwarden.sweep import AccountSweep, Producer, SweepTask, Task, expand_account, run_task
 from policies import load_catalogue
-from policies.catalogue import Match
 
 
 class EventService:
-    """Parses a queued message and evaluates each (rule, resource) it names at most once.
+    """Parses a queued message and evaluates the event it carries at most once.
 
-    The idempotency key is the event id plus the rule and resource: a redelivered event is not
-    evaluated again, and when one resource of an event failed, a retry redoes only that one. A
-    replayed event's key also names its replay, so a replay evaluates again (with the rules as
-    they are now) while its own duplicates are evaluated once.
+    The idempotency key is the event's id (a CloudTrail record's eventID): a redelivered event
+    is not evaluated again. When one of its rules failed (a fix that did not verify, an error),
+    the retry evaluates all of its rules again, and a rule whose fix held reads compliant and
+    is not fixed twice. A replayed event's key also names its replay, so a replay evaluates
+    again (with the rules as they are now) while its own duplicates are evaluated once.
     """
 
     def __init__(
@@ -69,8 +69,12 @@ class EventService:
         # EventBridge marks a replayed event with the replay's name (PutEvents cannot set it):
         # a replay after a rule fix evaluates again, and its duplicates do not.
         replay = raw.get("replay-name")
-        each = partial(self._each, replay=replay if isinstance(replay, str) else None)
-        outcomes = self.evaluator.process(parsed, raw, each=each)
+        # A CloudTrail record is known by its eventID (EventBridge may deliver it twice, each
+        # time in a new envelope); other events by their envelope id.
+        key = EventContext.of(parsed).event_id
+        if isinstance(replay, str):
+            key = f"replay/{replay}#{key}"
+        outcomes = self.evaluator.process(parsed, raw, once=partial(self._run, key=key))
         return [o.model_dump(mode="json") for o in outcomes]
 
     def sweep(self, task: Task) -> dict[str, Any]:
@@ -101,19 +105,15 @@ class EventService:
             return math.inf
         return float(context.get_remaining_time_in_millis()) / 1000
 
-    def _each(self, match: Match, cause: EventContext, *, replay: str | None) -> Outcome | None:
-        subject = match.key or str(match.resource_id)
-        key = f"{cause.event_id}#{match.rule.spec.id}#{match.account_id}#{match.region}#{subject}"
-        if replay:
-            key = f"replay/{replay}#{key}"
-        result = self._once(subject={"key": key}, match=match, cause=cause)
-        return Outcome.model_validate(result) if result else None
+    def _run(self, evaluate: Callable[[], list[Outcome]], *, key: str) -> list[Outcome]:
+        result: list[dict[str, Any]] = self._once(subject={"key": key}, evaluate=evaluate)
+        return [Outcome.model_validate(o) for o in result]
 
+    @staticmethod
     def _evaluate(
-        self, subject: dict[str, str], match: Match, cause: EventContext
-    ) -> dict[str, Any] | None:
-        outcome = self.evaluator.evaluate_match(match, cause)
-        return outcome.model_dump(mode="json") if outcome else None
+        subject: dict[str, str], evaluate: Callable[[], list[Outcome]]
+    ) -> list[dict[str, Any]]:
+        return [o.model_dump(mode="json") for o in evaluate()]
 
 
 def build_evaluator(settings: Settings, sessions: Sessions) -> Evaluator:

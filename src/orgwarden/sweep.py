@@ -11,7 +11,7 @@ no cause, and cheaply:
 - the listing's own answer is a fact the rules need not read again (DescribeInstances carries
   the metadata options and tags), and each other fact is read once for every rule judging it;
 - the findings' prior states are read in one batch, and the evidence records and findings are
-  written in batches at the end of the task (`SweepScope`).
+  written in batches at the end of the task (`EvaluationScope`).
 
 A task is bounded: a listing longer than the type's part size judges the first part itself and
 queues the rest as part tasks naming their resources; a task running out of time queues what it
@@ -41,7 +41,7 @@ from orgwarden.findings import finding_id
 from orgwarden.model.identifiers import AccountId, Region
 from orgwarden.model.resources import ResourceRef
 from orgwarden.model.spec import CloudTrail, ConfigItem, Periodic, Status, Verdict
-from orgwarden.sweep_scope import SweepScope
+from orgwarden.scope import EvaluationScope
 from policies import Catalogue, Rule
 
 logger = Logger(child=True)
@@ -284,7 +284,7 @@ def run_task(
     if time_left() < TIME_MARGIN_SECONDS:
         _hand_on(run, hand_on, [task.model_copy(update={"resumed": task.resumed + 1})])
         return run
-    scope = SweepScope()
+    scope = EvaluationScope()
     try:
         judged = [
             _listed(
@@ -332,7 +332,7 @@ def _listed(
     rules: list[Rule],
     run: TaskRun,
     hand_on: HandOn,
-    scope: SweepScope,
+    scope: EvaluationScope,
 ) -> _Judged:
     """One type's resources for this task; a denied listing is judged NOT_AVAILABLE here."""
     group = _Judged(resource_type, rules)
@@ -435,7 +435,7 @@ def _hand_on(run: TaskRun, hand_on: HandOn, tasks: list[SweepTask]) -> None:
 
 
 def _refs(
-    rule: Rule, listed: Sequence[Listed], task: SweepTask, scope: SweepScope
+    rule: Rule, listed: Sequence[Listed], task: SweepTask, scope: EvaluationScope
 ) -> list[ResourceRef]:
     """Validated references to the listed resources; what the listing said becomes known."""
     refs = []

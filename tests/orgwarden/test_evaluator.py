@@ -22,6 +22,7 @@ from orgwarden.evaluator import Evaluator, RemediationNotVerified, parse_event
 from orgwarden.model.spec import Mode, Status
 from orgwarden.policy_file import default_policy
 from orgwarden.settings import Settings
+from orgwarden.simulated_drift import create_bucket
 from orgwarden.simulation import (
     CONTROL_TABLE,
     EVIDENCE_TABLE,
@@ -29,7 +30,7 @@ from orgwarden.simulation import (
     SimulatedOrganization,
 )
 from policies import load_catalogue
-from tests.conftest import Configure
+from tests.conftest import ApiCalls, Configure, hook_new_clients
 
 RULE = "s3_bucket_public_access"
 PublicBucket = tuple[SimulatedOrganization, dict[str, Any]]
@@ -53,12 +54,14 @@ def tooling_env(lambda_env: Configure) -> SimulatedOrganization:
     return lambda_env()
 
 
-def evaluator(mode: Mode, sessions: Sessions | None = None) -> Evaluator:
+def evaluator(
+    mode: Mode, sessions: Sessions | None = None, rules: tuple[str, ...] = (RULE,)
+) -> Evaluator:
     settings = Settings(
         evidence_table=EVIDENCE_TABLE,
         idempotency_table=IDEMPOTENCY_TABLE,
         control_table=CONTROL_TABLE,
-        modes={RULE: mode},
+        modes=dict.fromkeys(rules, mode),
     )
     sessions = sessions or Sessions()
     store = EvidenceStore(sessions.home_client("dynamodb"), EVIDENCE_TABLE)
@@ -140,6 +143,53 @@ def test_a_fix_that_does_not_hold_is_recorded_failed_and_raised_for_retry(
     (record,) = ev.evidence.history(finding_id)
     assert record.action is not None
     assert record.action.outcome == "not-verified"
+
+
+def test_a_fix_that_does_not_hold_stops_none_of_the_event_s_other_rules(
+    tooling_env: SimulatedOrganization, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = tooling_env
+    member = sim.accounts["analytics-prod"].account_id
+    bucket = f"eval-{uuid.uuid4().hex[:12]}-{member}"
+    event = create_bucket(sim, member, bucket)  # four rules judge a new bucket
+
+    def no_effect(ctx: MemberContext, state: Any) -> Change:
+        return Change(before=None, after={"pretended": True})
+
+    fix = remediations.REMEDIATIONS["s3_block_bucket_public_access"]
+    monkeypatch.setitem(
+        remediations.REMEDIATIONS, fix.name, dataclasses.replace(fix, apply=no_effect)
+    )
+    monkeypatch.setattr("orgwarden.evaluator.REMEDIATIONS", remediations.REMEDIATIONS)
+    imports = ApiCalls()
+    hook_new_clients(monkeypatch, "before-call.securityhub.BatchImportFindings", imports)
+    rules = (
+        "s3_bucket_public_access",
+        "s3_bucket_block_public_access",
+        "s3_bucket_default_encryption",
+        "s3_bucket_required_tags",
+    )
+    ev = evaluator(Mode.ENFORCE, rules=rules)
+
+    with pytest.raises(RemediationNotVerified, match="s3_bucket_block_public_access"):
+        run(ev, event)
+
+    def fid(rule: str) -> str:
+        return f"orgwarden/{rule}/{member}/us-east-1/{bucket}"
+
+    histories = {rule: ev.evidence.history(fid(rule)) for rule in rules}
+    assert {rule: len(h) for rule, h in histories.items()} == dict.fromkeys(rules, 1)
+    (held,) = histories["s3_bucket_block_public_access"]
+    assert held.action is not None
+    assert held.action.outcome == "not-verified"
+    (encrypted,) = histories["s3_bucket_default_encryption"]  # judged after the failed fix
+    assert encrypted.action is not None
+    assert encrypted.action.outcome == "verified"
+    findings = sim.findings(member)
+    assert findings[fid("s3_bucket_block_public_access")]["Compliance"]["Status"] == "FAILED"
+    assert findings[fid("s3_bucket_default_encryption")]["Compliance"]["Status"] == "PASSED"
+    assert {fid(rule) for rule in rules} <= set(findings)
+    assert imports.named("BatchImportFindings") == ["SecurityHub.BatchImportFindings"]
 
 
 def test_dry_run_records_the_exact_change_and_makes_none(public_bucket: PublicBucket) -> None:
