@@ -41,6 +41,12 @@ def parser() -> argparse.ArgumentParser:
     sweep.add_argument(
         "--account", action="append", default=[], help="sweep only this account (repeatable)"
     )
+    sweep.add_argument(
+        "--journal",
+        type=Path,
+        help="write the scan's progress to this file; run again with the same file to finish "
+        "an interrupted scan (with --profile or --region)",
+    )
     return found
 
 
@@ -53,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "report":
         return _report(args.framework, args.out)
     if args.command == "scan":
-        return _scan(args.profile, args.region or [], args.account)
+        return _scan(args.profile, args.region or [], args.account, args.journal)
     from orgwarden import audit_cli  # noqa: PLC0415
 
     return audit_cli.run(args, sys.stdout, sys.stderr)
@@ -81,7 +87,7 @@ def _report(framework: str, out: Path) -> int:
     return 0
 
 
-def _scan(profile: str | None, regions: list[str], only: list[str]) -> int:
+def _scan(profile: str | None, regions: list[str], only: list[str], journal: Path | None) -> int:
     # The evaluator's metrics need a namespace from their creation (at import) whenever a
     # hundred values pile up, as they do in a long scan; nothing publishes them here.
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Orgwarden")
@@ -91,20 +97,39 @@ def _scan(profile: str | None, regions: list[str], only: list[str]) -> int:
 
     from orgwarden.aws.sessions import Sessions  # noqa: PLC0415
     from orgwarden.runtime import build_evaluator  # noqa: PLC0415
-    from orgwarden.scan import scan, summary_table  # noqa: PLC0415
+    from orgwarden.scan import Journal, JournalError, scan, summary_table  # noqa: PLC0415
     from orgwarden.settings import Settings  # noqa: PLC0415
 
     out, progress = Console(), Console(stderr=True)
+    if journal and not (profile or regions):
+        # The simulated organization lives as long as one run: there is nothing to go on with.
+        print("--journal needs --profile or --region (a real organization)", file=sys.stderr)
+        return 2
     if profile or regions:
         try:
             settings = Settings()  # type: ignore[call-arg]  # the deployed stack's, from the environment
         except ValueError as error:
             print(f"set the deployed stack's ORGWARDEN_* settings: {error}", file=sys.stderr)
             return 2
+        try:
+            progress_file = Journal.open(journal) if journal else None
+        except (OSError, JournalError) as error:
+            print(f"cannot use the journal: {error}", file=sys.stderr)
+            return 2
         sessions = Sessions.from_profile(profile, regions[0] if regions else None)
         home = sessions.home_region
-        result = scan(build_evaluator(settings, sessions), regions or [home], home, progress, only)
+        evaluator = build_evaluator(settings, sessions)
+        try:
+            result = scan(evaluator, regions or [home], home, progress, only, journal=progress_file)
+        finally:
+            if progress_file:
+                progress_file.close()
         out.print(summary_table(result))
+        if journal and result.failed_tasks:
+            print(
+                f"{journal} keeps the failed tasks: run the same command to retry them",
+                file=sys.stderr,
+            )
         return _report_failed_tasks(result.failed_tasks)
 
     from orgwarden.demo import seed  # noqa: PLC0415

@@ -2,9 +2,10 @@
 event was lost.
 
 A scheduled producer lists the organization's active accounts and queues one account task per
-account; the evaluator expands an account task into one task per (region, resource type) on the
-same queue, so the producer's work grows with the accounts, not with accounts x regions x types.
-A task lists its type's resources in the account and region and evaluates every rule about them
+account; the evaluator expands an account task into one task per region, for every swept resource
+type (buckets in the home region only), on the same queue, so the producer's work grows with the
+accounts, not with accounts x regions. A long listing is split into part tasks of one type.
+A task lists its types' resources in the account and region and evaluates every rule about them
 through the same path as an event (read, evaluate, decide, fix, verify, evidence, finding), with
 no cause, and cheaply:
 
@@ -221,7 +222,7 @@ def parse_task(body: str) -> Task | None:
 
 
 def expand_account(evaluator: Evaluator, task: AccountSweep) -> list[SweepTask]:
-    """An account task's sweep tasks: one per region and resource type."""
+    """An account task's sweep tasks: one per region, for every swept resource type."""
     _check_member(evaluator, task.account_id, task.sweep_id)
     return plan(
         task.sweep_id,
