@@ -38,7 +38,8 @@ SPEC = required_tags_spec(
             CloudTrail(
                 service="dynamodb",
                 event_name=name,
-                ids="[requestParameters.resourceArn][?@ && contains(@, ':table/')]",
+                ids="[requestParameters.resourceArn][?type(@) == 'string' && "
+                "contains(@, ':table/')]",
                 other_resources=True,
             )
             for name in ("TagResource", "UntagResource")

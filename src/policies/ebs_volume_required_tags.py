@@ -38,7 +38,7 @@ SPEC = required_tags_spec(
             CloudTrail(
                 service="ec2",
                 event_name=name,
-                ids="requestParameters.resourcesSet.items[?resourceId && "
+                ids="requestParameters.resourcesSet.items[?type(resourceId) == 'string' && "
                 "starts_with(resourceId, 'vol-')].resourceId",
                 other_resources=True,
             )

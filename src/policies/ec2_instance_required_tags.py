@@ -56,7 +56,7 @@ SPEC = required_tags_spec(
             CloudTrail(
                 service="ec2",
                 event_name=name,
-                ids="requestParameters.resourcesSet.items[?resourceId && "
+                ids="requestParameters.resourcesSet.items[?type(resourceId) == 'string' && "
                 "starts_with(resourceId, 'i-')].resourceId",
                 other_resources=True,
             )

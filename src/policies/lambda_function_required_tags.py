@@ -43,7 +43,8 @@ SPEC = required_tags_spec(
             CloudTrail(
                 service="lambda",
                 event_name=name,
-                ids="[requestParameters.resource][?@ && contains(@, ':function:')]",
+                ids="[requestParameters.resource][?type(@) == 'string' && "
+                "contains(@, ':function:')]",
                 other_resources=True,
             )
             for name in ("TagResource20170331v2", "UntagResource20170331v2")
