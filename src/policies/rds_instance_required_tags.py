@@ -43,8 +43,7 @@ SPEC = required_tags_spec(
             CloudTrail(
                 service="rds",
                 event_name=name,
-                ids="[requestParameters.resourceName][?type(@) == 'string' && "
-                "contains(@, ':db:')]",
+                ids="[requestParameters.resourceName][?type(@) == 'string' && contains(@, ':db:')]",
                 other_resources=True,
             )
             for name in ("AddTagsToResource", "RemoveTagsFromResource")
