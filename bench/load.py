@@ -245,24 +245,26 @@ def fix_counter() -> tuple[Counter[str], Any]:
     return fixes, counted
 
 
+def _proc_status_kib(field: str) -> int | None:
+    """A size in KiB from Linux's /proc/self/status (VmHWM, VmRSS); None without /proc."""
+    status = Path("/proc/self/status")
+    if not status.exists():
+        return None
+    for line in status.read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    return None
+
+
 def rss_peak_kib() -> int:
     """This process's RSS high-water mark (Linux VmHWM; ru_maxrss elsewhere)."""
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = _proc_status_kib("VmHWM")
+    return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def rss_kib() -> int:
     """This process's resident set now (Linux VmRSS; 0 where there is no /proc)."""
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+    return _proc_status_kib("VmRSS") or 0
 
 
 def drain(queue_url: str, queue_arn: str, bodies: Iterator[str], handler: Any) -> dict[str, Any]:
