@@ -264,14 +264,14 @@ class Evaluator:
         key: str | None = None,
         payload: Any = None,
         known: Verdict | None = None,
-        scope: EvaluationScope | None = None,
+        scope: EvaluationScope,
     ) -> Outcome | None:
         """Evaluate one resource. `known` is a verdict reached without reading it (the sweep
         could not list the account's resources): it is recorded and published the same way.
 
-        Within a scope (a sweep task or an event), the prior state comes from the scope's batch
-        read, facts the scope has read already are reused, and the evidence record and finding
-        are queued for `flush`; without one they are written at once.
+        Within its scope (a sweep task or an event), the prior state comes from the scope's
+        batch read, facts the scope has read already are reused, and the evidence record and
+        finding are queued for `flush`.
         """
         spec = rule.spec
         ous = self._ous(ref.account_id)
@@ -280,9 +280,9 @@ class Evaluator:
         )
         if mode is Mode.OFF:
             return None
-        subject = Subject(rule, ref, cause, payload, ous, scope.reads if scope else NO_SHARING)
+        subject = Subject(rule, ref, cause, payload, ous, scope.reads)
         fid = finding_id(spec, ref, key)
-        prior = scope.prior(fid) if scope and scope.knows(fid) else self.evidence.latest(fid)
+        prior = scope.prior(fid) if scope.knows(fid) else self.evidence.latest(fid)
         state, detected = (None, known) if known else self._read_and_evaluate(subject)
         exemption, exemption_unknown = ExemptionCheck(active=None), None
         if detected.status is Status.FAILED:
@@ -333,10 +333,7 @@ class Evaluator:
             notes=notes,
             first_observed_at=(prior.first_observed_at or prior.observed_at) if prior else now,
         )
-        if scope:
-            scope.records.append(record)
-        else:
-            self.evidence.put(record)
+        scope.records.append(record)
         finding = build_finding(
             spec,
             ref,
@@ -350,10 +347,7 @@ class Evaluator:
             first_observed_at=record.first_observed_at,
         )
         publication = Publication(ref, finding, _workflow(decision, action), prior is not None)
-        if scope:
-            scope.publications.append(publication)
-        else:
-            self.publish([publication])
+        scope.publications.append(publication)
         metrics.add_metric(
             name=f"Verdict{final.status.value.title().replace('_', '')}",
             unit=MetricUnit.Count,

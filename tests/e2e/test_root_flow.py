@@ -9,6 +9,7 @@ from typing import Any
 from orgwarden.incidents import root_signin_event
 from orgwarden.model.resources import ResourceRef
 from orgwarden.runtime import event_service
+from orgwarden.scope import EvaluationScope
 from orgwarden.simulation import SimulatedOrganization
 from tests.conftest import EVENTS, Configure
 
@@ -109,10 +110,14 @@ def test_scenario_15_root_credentials_are_checked_by_the_periodic_sweep(
     account = ResourceRef(
         resource_type="AwsAccount", resource_id=member, account_id=member, region="us-east-1"
     )
+    scope = EvaluationScope()
     outcomes = {
-        rule: evaluator.evaluate_resource(evaluator.catalogue.rules[rule], account, None)
+        rule: evaluator.evaluate_resource(
+            evaluator.catalogue.rules[rule], account, None, scope=scope
+        )
         for rule in ("root_access_keys_absent", "root_mfa_enabled")
     }
+    evaluator.flush(scope)
     # moto's account summary: no root access keys, no root MFA device.
     assert {rule: o.status.value for rule, o in outcomes.items() if o} == {
         "root_access_keys_absent": "PASSED",
