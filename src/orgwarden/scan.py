@@ -39,7 +39,8 @@ class JournalError(ValueError):
 class Journal:
     """A scan's progress on disk, one JSON object a line: the sweep id, each task queued (the
     plan, then the parts of long listings), each task finished. Lines are flushed as written,
-    so a killed scan leaves at most its last line unfinished, and that line is ignored."""
+    so a killed scan leaves at most its last line unfinished: a last line that is not JSON is
+    dropped; any other line that cannot be read is refused."""
 
     path: Path
     sweep_id: str | None = None
@@ -59,13 +60,17 @@ class Journal:
         lines = self.path.read_text(encoding="utf-8").splitlines()
         for number, line in enumerate(lines, 1):
             try:
-                self._take(json.loads(line))
-            except (ValueError, TypeError, ValidationError) as error:
-                if number == len(lines) and not line.endswith("}"):
+                entry = json.loads(line)
+            except json.JSONDecodeError as error:
+                if number == len(lines):
                     # The line a killed scan was writing: drop it, so the next line written
                     # starts a line of its own.
                     self.path.write_text("".join(f"{kept}\n" for kept in lines[:-1]), "utf-8")
                     break
+                raise JournalError(f"{self.path}:{number}: not JSON: {error}") from error
+            try:
+                self._take(entry)
+            except (ValueError, TypeError, ValidationError) as error:
                 raise JournalError(
                     f"{self.path}:{number}: not a scan journal line: {error}"
                 ) from error

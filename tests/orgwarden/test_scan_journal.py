@@ -121,6 +121,11 @@ def test_a_line_cut_short_by_a_kill_is_dropped_and_a_damaged_line_is_refused(
     damaged.write_text("\n".join([lines[0], '{"queued": {"kind": "sweep"}}', lines[1]]) + "\n")
     with pytest.raises(JournalError, match=r"damaged.jsonl:2: not a scan journal line"):
         Journal.open(damaged)
+    wrong_last = tmp_path / "wrong-last.jsonl"  # whole JSON, not a journal line: not a cut
+    wrong_last.write_text("\n".join([lines[0], lines[1], "[1, 2]"]))
+    with pytest.raises(JournalError, match=r"wrong-last.jsonl:3: not a scan journal line"):
+        Journal.open(wrong_last)
+    assert wrong_last.read_text().endswith("[1, 2]")  # left as it was
     headless = tmp_path / "headless.jsonl"
     headless.write_text(lines[1] + "\n")
     with pytest.raises(JournalError, match="no sweep id"):
