@@ -24,10 +24,10 @@ from bench import peer
 from bench.call_count import CallCounter, by_kind
 from bench.organization import queued, simulated
 from bench.table import Row
-from orgwarden.demo import evaluator_environment, make_drift, public_read_policy
-from orgwarden.instance_drift import launch_instance
-from orgwarden.simulated_drift import create_bucket
-from orgwarden.simulation import (
+from orgwarden_harness.demo import evaluator_environment, make_drift, public_read_policy
+from orgwarden_harness.instance_drift import launch_instance
+from orgwarden_harness.simulated_drift import create_bucket
+from orgwarden_harness.simulation import (
     HOME_REGION,
     QUEUE_NAME,
     LambdaContext,
@@ -231,7 +231,7 @@ def measure_ours(
 ) -> Calls:
     """Per scenario, the calls of the handler for a cold container and (if `warm`) a warm one."""
     from handlers.evaluator import handler  # noqa: PLC0415 - after the environment is set
-    from orgwarden.runtime import event_service  # noqa: PLC0415 - imports the service
+    from orgwarden.engine.runtime import event_service  # noqa: PLC0415 - imports the service
 
     queue_arn = f"arn:aws:sqs:{HOME_REGION}:{sim.tooling.account_id}:{QUEUE_NAME}"
     results: dict[str, dict[str, dict[str, int]]] = {}

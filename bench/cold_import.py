@@ -28,7 +28,7 @@ from bench.peer import PEER, peer_python
 from bench.table import Row
 
 if TYPE_CHECKING:
-    from orgwarden.simulation import SimulatedOrganization
+    from orgwarden_harness.simulation import SimulatedOrganization
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
@@ -85,7 +85,7 @@ def first_events(sim: "SimulatedOrganization", runs: int) -> list[dict[str, floa
     interpreters, in the simulated organization on moto's server."""
     from bench.api_calls import ACCOUNT, SCENARIOS  # noqa: PLC0415 - imports moto's helpers
     from bench.organization import child_environment, queued  # noqa: PLC0415
-    from orgwarden.simulation import HOME_REGION, QUEUE_NAME, sqs_record  # noqa: PLC0415
+    from orgwarden_harness.simulation import HOME_REGION, QUEUE_NAME, sqs_record  # noqa: PLC0415
 
     scenario = SCENARIOS[0]
     env = child_environment(sim, {rule: "enforce" for rule in scenario.rules})
@@ -116,7 +116,7 @@ def peer_first_events(
     policy (`c7n.handler.dispatch_event`), in `runs` fresh peer interpreters."""
     from bench.api_calls import SCENARIOS  # noqa: PLC0415 - imports moto's helpers
     from bench.organization import child_environment, queued  # noqa: PLC0415
-    from orgwarden.simulation import HOME_REGION  # noqa: PLC0415
+    from orgwarden_harness.simulation import HOME_REGION  # noqa: PLC0415
 
     scenario = SCENARIOS[0]
     env = peer.driver_env(child_environment(sim, {}))

@@ -71,8 +71,8 @@ def run(bodies: list[str]) -> dict[str, Any]:
     from orgwarden.aws.member import MemberContext  # noqa: PLC0415
     from orgwarden.aws.readers import READERS  # noqa: PLC0415
     from orgwarden.aws.sessions import Sessions  # noqa: PLC0415
-    from orgwarden.evaluator import parse_event, resource_ref  # noqa: PLC0415
-    from orgwarden.policy_file import default_policy  # noqa: PLC0415
+    from orgwarden.engine.evaluator import parse_event, resource_ref  # noqa: PLC0415
+    from orgwarden.engine.policy import default_policy  # noqa: PLC0415
     from policies import load_catalogue  # noqa: PLC0415
 
     catalogue, policy, sessions = load_catalogue(), default_policy(), Sessions()

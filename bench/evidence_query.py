@@ -4,7 +4,7 @@
     uv run python -m bench --only evidence_query   # its rows (too slow for the default run)
 
 Seeds a table declared as in template.yaml with history and state items built by the same
-layout code the store uses (`orgwarden.evidence_items`), written with BatchWriteItem, then
+layout code the store uses (`orgwarden.model.evidence_items`), written with BatchWriteItem, then
 times: the auditor's question (every episode of one rule in the last 365 days), and a
 per-account question (one account's episodes, and its raw evaluations, over 365 days).
 moto answers every index query by scanning the whole table in Python (moto 5.2's
@@ -30,15 +30,16 @@ from rich.console import Console
 from rich.progress import Progress
 
 from bench.table import Row
-from orgwarden import evidence_items as items
+from orgwarden.audit.episodes import EpisodeFilter
+from orgwarden.audit.queries import find_episodes, query_plan
 from orgwarden.aws.evidence_store import EvidenceStore, serialize
 from orgwarden.aws.sessions import client_config
-from orgwarden.episodes import EpisodeFilter
+from orgwarden.model import evidence_items as items
 from orgwarden.model.events import EventContext
 from orgwarden.model.evidence import ActionRecord, EvidenceRecord
 from orgwarden.model.resources import ResourceRef
 from orgwarden.model.spec import Mode, Severity, Status
-from orgwarden.simulation import create_table, load_template, moto_endpoint
+from orgwarden_harness.simulation import create_table, load_template, moto_endpoint
 
 RULE = "s3_bucket_public_access"
 ACCOUNTS = [f"{100000000000 + n * 7919:012d}" for n in range(50)]
@@ -166,13 +167,15 @@ def measure(records: int, runs: int) -> dict[str, Any]:
         store = EvidenceStore(dynamodb, "bench-evidence")
         year = EpisodeFilter(start=now - timedelta(days=365), end=now)
         account = ACCOUNTS[0]
-        found["partitions"] = len(store.plan(year, [RULE], now))
-        found["rule_seconds"], episodes = timed(runs, lambda: store.episodes(year, [RULE], now=now))
+        found["partitions"] = len(query_plan(year, [RULE], now))
+        found["rule_seconds"], episodes = timed(
+            runs, lambda: find_episodes(store, year, [RULE], now=now)
+        )
         found["rule_episodes"] = len(episodes)
         one = EpisodeFilter(start=year.start, end=now, accounts=frozenset({account}))
-        found["account_partitions"] = len(store.plan(one, [RULE], now))
+        found["account_partitions"] = len(query_plan(one, [RULE], now))
         found["account_seconds"], episodes = timed(
-            runs, lambda: store.episodes(one, [RULE], now=now)
+            runs, lambda: find_episodes(store, one, [RULE], now=now)
         )
         found["account_episodes"] = len(episodes)
         found["evaluations_seconds"], evaluations = timed(

@@ -47,11 +47,15 @@ import botocore.session
 import yaml
 
 from bench.table import Row
-from orgwarden.demo import deny_insecure_transport_policy, public_read_policy
-from orgwarden.incidents import guardduty_finding_event, instance_resource, root_signin_event
-from orgwarden.ledger import Balance, message_key, reconcile
-from orgwarden.policy_file import DEFAULT_PATH
-from orgwarden.simulation import (
+from orgwarden.engine.policy import DEFAULT_PATH
+from orgwarden_harness.demo import deny_insecure_transport_policy, public_read_policy
+from orgwarden_harness.incidents import (
+    guardduty_finding_event,
+    instance_resource,
+    root_signin_event,
+)
+from orgwarden_harness.ledger import Balance, message_key, reconcile
+from orgwarden_harness.simulation import (
     HOME_REGION,
     QUEUE_NAME,
     LambdaContext,
@@ -107,7 +111,7 @@ class Result:
 
 def serve() -> None:
     """moto's server (with orgwarden's additions) for another process, until stdin closes."""
-    from orgwarden.simulation import moto_endpoint  # noqa: PLC0415
+    from orgwarden_harness.simulation import moto_endpoint  # noqa: PLC0415
 
     with moto_endpoint() as endpoint:
         print(endpoint, flush=True)

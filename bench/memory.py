@@ -58,18 +58,18 @@ print(json.dumps(found))
 def mixed_events(sim: Any, tag: str, quick: bool = False) -> list[dict[str, Any]]:
     """Ten changes in one member account, and CloudTrail's (or GuardDuty's) event for each;
     quick: three of them (a bucket policy, a sign-in, a GuardDuty finding)."""
-    from orgwarden.demo import (  # noqa: PLC0415 - imports moto's helpers
+    from orgwarden_harness.demo import (  # noqa: PLC0415 - imports moto's helpers
         deny_insecure_transport_policy,
         make_drift,
         public_read_policy,
     )
-    from orgwarden.incidents import (  # noqa: PLC0415
+    from orgwarden_harness.incidents import (  # noqa: PLC0415
         guardduty_finding_event,
         instance_resource,
         root_signin_event,
     )
-    from orgwarden.instance_drift import launch_instance  # noqa: PLC0415
-    from orgwarden.simulated_drift import (  # noqa: PLC0415
+    from orgwarden_harness.instance_drift import launch_instance  # noqa: PLC0415
+    from orgwarden_harness.simulated_drift import (  # noqa: PLC0415
         create_bucket,
         create_unencrypted_volume,
         delete_bucket_default_encryption,
@@ -118,7 +118,7 @@ def measure_batches(sim: Any, quick: bool = False) -> dict[str, Any]:
     its own batch of ten events in the simulated organization (quick: one process, not traced,
     three events)."""
     from bench.organization import child_environment, queued  # noqa: PLC0415 - imports moto
-    from orgwarden.simulation import HOME_REGION, QUEUE_NAME, sqs_record  # noqa: PLC0415
+    from orgwarden_harness.simulation import HOME_REGION, QUEUE_NAME, sqs_record  # noqa: PLC0415
 
     found = {}
     env = child_environment(sim, dict.fromkeys(ENFORCED, "enforce"))

@@ -2,7 +2,7 @@
 
 A benchmark run starts moto's server and builds the organization (`simulated()`); the smoke
 tests hand in the one their session already has. In-process measurements take the evaluator's
-environment with `orgwarden.demo.evaluator_environment`.
+environment with `orgwarden_harness.demo.evaluator_environment`.
 """
 
 import json
@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from orgwarden.simulation import SimulatedOrganization, build_organization, moto_endpoint
+from orgwarden_harness.simulation import SimulatedOrganization, build_organization, moto_endpoint
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 # Logs and metrics of the measured handler: warnings only, no EMF lines on stdout.

@@ -90,8 +90,8 @@ QUICK = Workload(2, REGIONS[:1], 3, 3)
 
 def bucket_mix(index: int, name: str, org_id: str) -> tuple[str, Any]:
     """The bucket's configuration for its index, and a label saying what it is."""
-    from orgwarden.demo import deny_insecure_transport_policy, public_read_policy  # noqa: PLC0415
-    from orgwarden.seeded_estate import FULL_TAGS, BucketSetup  # noqa: PLC0415
+    from orgwarden_harness.demo import deny_insecure_transport_policy, public_read_policy  # noqa: PLC0415
+    from orgwarden_harness.seeded_estate import FULL_TAGS, BucketSetup  # noqa: PLC0415
 
     labels = []
     setup = BucketSetup()
@@ -127,7 +127,7 @@ def bucket_mix(index: int, name: str, org_id: str) -> tuple[str, Any]:
 
 def instance_mix(index: int) -> tuple[str, dict[str, Any]]:
     """The instance's configuration for its index (tags, metadata options), and its label."""
-    from orgwarden.seeded_estate import FULL_TAGS  # noqa: PLC0415
+    from orgwarden_harness.seeded_estate import FULL_TAGS  # noqa: PLC0415
 
     kind = index % 10
     options: dict[str, Any] = {"tags": FULL_TAGS, "http_tokens": "required"}
@@ -161,13 +161,13 @@ class Estate:
 
 
 def seed(sim: Any, workload: Workload, progress: Any) -> Estate:
-    from orgwarden.seeded_estate import (  # noqa: PLC0415
+    from orgwarden_harness.seeded_estate import (  # noqa: PLC0415
         block_account,
         create_bucket,
         enable_security_hub,
         launch_instances,
     )
-    from orgwarden.simulated_drift import add_member_account  # noqa: PLC0415
+    from orgwarden_harness.simulated_drift import add_member_account  # noqa: PLC0415
 
     estate = Estate()
     bar = progress.add_task("seeding", total=workload.resources)
@@ -274,8 +274,9 @@ def run_orgwarden(sim: Any, estate: Estate, workload: Workload, counter: Countin
     """The sweep as deployed: producer, then the evaluator handler over the queue."""
     from orgwarden.aws.organization import Directory  # noqa: PLC0415
     from orgwarden.aws.sessions import Sessions  # noqa: PLC0415
-    from orgwarden.runtime import organization_directory  # noqa: PLC0415
-    from orgwarden.simulation import (  # noqa: PLC0415
+    from orgwarden.engine.runtime import organization_directory  # noqa: PLC0415
+    from orgwarden.engine.sweep import Producer, sweep_id_now  # noqa: PLC0415
+    from orgwarden_harness.simulation import (  # noqa: PLC0415
         ACCESS_ROLE,
         HOME_REGION,
         MANAGEMENT_ACCOUNT,
@@ -283,7 +284,6 @@ def run_orgwarden(sim: Any, estate: Estate, workload: Workload, counter: Countin
         LambdaContext,
         sqs_record,
     )
-    from orgwarden.sweep import Producer, sweep_id_now  # noqa: PLC0415
     from policies import load_catalogue  # noqa: PLC0415
 
     os.environ.update(sim.evaluator_environment())
@@ -537,7 +537,7 @@ def measure(workload: Workload, *, with_peer: bool | None) -> Result:
     from rich.progress import Progress  # noqa: PLC0415
 
     from bench.peer import PEER_VENV, peer_python  # noqa: PLC0415
-    from orgwarden.simulation import build_organization, moto_endpoint  # noqa: PLC0415
+    from orgwarden_harness.simulation import build_organization, moto_endpoint  # noqa: PLC0415
 
     # As in the Lambda: the evaluator's metrics get their namespace when its modules load.
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Orgwarden")

@@ -13,10 +13,10 @@ import pytest
 
 from orgwarden.aws.member import MemberContext
 from orgwarden.aws.sessions import Sessions
+from orgwarden.engine.policy import default_policy
+from orgwarden.engine.runtime import event_service
 from orgwarden.model.resources import ResourceRef
-from orgwarden.policy_file import default_policy
-from orgwarden.runtime import event_service
-from orgwarden.simulation import SimulatedOrganization, build_organization, moto_endpoint
+from orgwarden_harness.simulation import SimulatedOrganization, build_organization, moto_endpoint
 
 EVENTS = Path(__file__).parent / "events"
 
@@ -120,7 +120,7 @@ def member_context(
 @pytest.fixture
 def evidence_table(moto_server: str) -> tuple[Any, str, str]:
     """A fresh evidence table, declared as in template.yaml: (dynamodb client, name, stream ARN)."""
-    from orgwarden.simulation import create_table, load_template
+    from orgwarden_harness.simulation import create_table, load_template
 
     dynamodb = boto3.client("dynamodb", region_name="us-east-1")
     name = f"evidence-{secrets.token_hex(6)}"

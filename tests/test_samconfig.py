@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from orgwarden.simulation import load_template
+from orgwarden_harness.simulation import load_template
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_TEXT = (ROOT / "samconfig.toml").read_text()

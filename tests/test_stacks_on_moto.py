@@ -319,7 +319,7 @@ def _credentials(session: boto3.Session) -> dict[str, str]:
 def test_the_member_roles_trust_the_evaluator_and_grant_the_template_s_policies(
     central: dict[str, Any], member: dict[str, Any]
 ) -> None:
-    from orgwarden.simulation import load_template
+    from orgwarden_harness.simulation import load_template
 
     template = load_template(ROOT / "member.yaml")["Resources"]
     primary = member["stacks"]["us-east-1"]

@@ -4,9 +4,9 @@ from typing import Any
 
 import pytest
 
-from orgwarden import generate
-from orgwarden.settings import Settings, SweepSettings
-from orgwarden.simulation import load_template, rules_targeting_queue
+from orgwarden.engine.settings import Settings, SweepSettings
+from orgwarden_harness import generate
+from orgwarden_harness.simulation import load_template, rules_targeting_queue
 from policies import load_catalogue
 
 TEMPLATE = load_template()
@@ -19,12 +19,12 @@ def test_every_pattern_the_catalogue_needs_is_declared_exactly() -> None:
         for name, rule in rules_targeting_queue(RESOURCES).items()
     }
     assert declared == load_catalogue().event_patterns(), (
-        "template.yaml is stale: run `uv run python -m orgwarden.generate`"
+        "template.yaml is stale: run `uv run python -m orgwarden_harness.generate`"
     )
 
 
 def test_generated_files_are_fresh() -> None:
-    assert generate.main(["--check"]) == 0, "run `uv run python -m orgwarden.generate`"
+    assert generate.main(["--check"]) == 0, "run `uv run python -m orgwarden_harness.generate`"
 
 
 def test_rules_live_on_the_governance_bus_and_keep_failed_deliveries() -> None:
@@ -120,7 +120,7 @@ def test_security_hub_imports_never_come_back_in_as_work() -> None:
 
 
 def test_the_evidence_tables_indexes_and_stream_are_the_ones_the_store_uses() -> None:
-    from orgwarden import evidence_items
+    from orgwarden.model import evidence_items
 
     props = RESOURCES["EvidenceTable"]["Properties"]
     indexes = {i["IndexName"]: i["KeySchema"] for i in props["GlobalSecondaryIndexes"]}
@@ -132,8 +132,8 @@ def test_the_evidence_tables_indexes_and_stream_are_the_ones_the_store_uses() ->
 def test_the_archiver_reads_new_history_items_and_writes_where_athena_looks() -> None:
     import json
 
-    from orgwarden.archive import ARCHIVE_PREFIX
-    from orgwarden.evidence_items import KIND_HISTORY
+    from orgwarden.engine.archive import ARCHIVE_PREFIX
+    from orgwarden.model.evidence_items import KIND_HISTORY
 
     function = RESOURCES["ArchiverFunction"]["Properties"]
     module, _, name = function["Handler"].rpartition(".")

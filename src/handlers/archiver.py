@@ -29,7 +29,7 @@ def archive() -> "EvidenceArchive":
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    from orgwarden.archive import archive_objects  # noqa: PLC0415 - see the module docstring
+    from orgwarden.engine.archive import archive_objects  # noqa: PLC0415 - see the module docstring
 
     objects = archive_objects(event["Records"])
     archive().write(objects)

@@ -14,7 +14,7 @@ logger = Logger(service="orgwarden")
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    from orgwarden.runtime import config_rule  # noqa: PLC0415 - see the module docstring
+    from orgwarden.engine.runtime import config_rule  # noqa: PLC0415 - see the module docstring
 
     evaluations = config_rule().handle(event)
     return {"evaluations": len(evaluations)}

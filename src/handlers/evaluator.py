@@ -2,7 +2,7 @@
 failures.
 
 Every received message ends evaluated (its verdicts in the evidence table) or parked in the
-dead-letter queue with a machine-readable reason (`orgwarden.dead_letters`): a rejected event
+dead-letter queue with a machine-readable reason (`orgwarden.engine.dead_letters`): a rejected event
 at once, a transient failure on the queue's last allowed receive. Other failures are reported
 as batch item failures, so SQS delivers exactly those again.
 
@@ -19,13 +19,13 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from orgwarden import dead_letters
+from orgwarden.engine import dead_letters
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.batch import BatchProcessor
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-    from orgwarden.runtime import EventService
+    from orgwarden.engine.runtime import EventService
 
 logger = Logger(service="orgwarden")
 metrics = Metrics(namespace="Orgwarden", service="orgwarden")
@@ -40,9 +40,9 @@ def processor() -> "BatchProcessor":
 
 
 def record_handler(record: "SQSRecord") -> Any:
-    from orgwarden.evaluator import RejectedEvent  # noqa: PLC0415 - see the module docstring
-    from orgwarden.runtime import event_service  # noqa: PLC0415
-    from orgwarden.sweep import parse_task  # noqa: PLC0415
+    from orgwarden.engine.evaluator import RejectedEvent  # noqa: PLC0415 - see the module docstring
+    from orgwarden.engine.runtime import event_service  # noqa: PLC0415
+    from orgwarden.engine.sweep import parse_task  # noqa: PLC0415
 
     service = event_service()
     logger.set_correlation_id(None)  # never let the previous record's id label this one
@@ -109,7 +109,7 @@ def _parked(
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     from aws_lambda_powertools.utilities.batch import process_partial_response  # noqa: PLC0415
 
-    from orgwarden.runtime import event_service  # noqa: PLC0415
+    from orgwarden.engine.runtime import event_service  # noqa: PLC0415
 
     # Lets an in-progress idempotency record expire with this invocation if it times out.
     event_service().idempotency.register_lambda_context(context)

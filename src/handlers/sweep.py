@@ -17,8 +17,8 @@ metrics = Metrics(namespace="Orgwarden", service="orgwarden")
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    from orgwarden.runtime import sweep_producer  # noqa: PLC0415 - see the module docstring
-    from orgwarden.sweep import sweep_id_now  # noqa: PLC0415
+    from orgwarden.engine.runtime import sweep_producer  # noqa: PLC0415 - see the module docstring
+    from orgwarden.engine.sweep import sweep_id_now  # noqa: PLC0415
 
     # The schedule sends its scheduled time: a retried run queues the same sweep again, whose
     # finished tasks the evaluator does not run twice.

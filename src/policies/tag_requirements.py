@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from orgwarden.model.policy_file import RequiredTag
 from orgwarden.model.spec import CloudTrail, ConfigItem, RuleSpec, Severity, Status, Verdict
 from orgwarden.model.tags import CREATED_BY_TAG, TaggedResource
-from orgwarden.policy_file import RequiredTag
 
 FRAMEWORK = "aws-rts"
 # Lifecycle states in which a resource is on its way out: nothing left to tag.
@@ -157,7 +157,8 @@ def required_tags_spec(
         remediation="tag_created_by",
         escalations=escalations,
         recommendation=(
-            "Add the missing tags with values the tag policy allows (orgwarden/policy.yaml). "
+            "Add the missing tags with values the tag policy allows "
+            "(orgwarden/engine/policy.yaml). "
             f"The {CREATED_BY_TAG} tag names who created the resource."
         ),
         recommendation_url=(

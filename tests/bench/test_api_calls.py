@@ -1,7 +1,7 @@
 from bench.call_count import KINDS, by_kind
 
 from bench import api_calls
-from orgwarden.simulation import SimulatedOrganization
+from orgwarden_harness.simulation import SimulatedOrganization
 from tests.bench.conftest import needs_peer, well_formed
 
 

@@ -1,7 +1,7 @@
 import sys
 
 from bench import cold_import
-from orgwarden.simulation import SimulatedOrganization
+from orgwarden_harness.simulation import SimulatedOrganization
 from tests.bench.conftest import needs_peer, well_formed
 
 

@@ -2,7 +2,7 @@
 agree with each other (the figures themselves are never asserted)."""
 
 from bench import load
-from orgwarden.dead_letters import PERMANENT
+from orgwarden.engine.dead_letters import PERMANENT
 
 
 def test_a_small_burst_balances_and_its_rows_agree_with_the_run() -> None:

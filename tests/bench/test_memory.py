@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from bench import memory
-from orgwarden.simulation import SimulatedOrganization
+from orgwarden_harness.simulation import SimulatedOrganization
 from tests.bench.conftest import well_formed
 
 

@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from orgwarden.runtime import event_service
-from orgwarden.simulated_drift import (
+from orgwarden.engine.runtime import event_service
+from orgwarden_harness.simulated_drift import (
     create_unencrypted_db_instance,
     create_unencrypted_volume,
     delete_bucket_default_encryption,
     disable_ebs_encryption_by_default,
 )
-from orgwarden.simulation import SimulatedOrganization
+from orgwarden_harness.simulation import SimulatedOrganization
 from tests.conftest import Configure
 
 ENCRYPTION_RULES = (
@@ -130,7 +130,7 @@ def test_scenario_9_with_a_configured_key_the_bucket_gets_sse_kms(
     sim = enforce
     member = sim.accounts["sandbox-dev"].account_id
     key = sim.session(member).client("kms").create_key()["KeyMetadata"]["Arn"]
-    packaged = Path(__file__).parents[2] / "src" / "orgwarden" / "policy.yaml"
+    packaged = Path(__file__).parents[2] / "src" / "orgwarden" / "engine" / "policy.yaml"
     policy = tmp_path / "policy.yaml"
     policy.write_text(f"{packaged.read_text()}\nremediation:\n  s3_kms_key_id: {key}\n")
     monkeypatch.setenv("ORGWARDEN_POLICY_FILE", str(policy))

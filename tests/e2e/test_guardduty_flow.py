@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 
 from orgwarden.aws.threats import QUARANTINE_TAG, SNAPSHOT_FINDING_TAG
-from orgwarden.incidents import (
+from orgwarden_harness.incidents import (
     access_key_resource,
     guardduty_finding_event,
     instance_resource,
     launch_instance,
 )
-from orgwarden.simulated_drift import add_member_account
-from orgwarden.simulation import SimulatedOrganization
+from orgwarden_harness.simulated_drift import add_member_account
+from orgwarden_harness.simulation import SimulatedOrganization
 from tests.conftest import Configure
 
 FIELD = "orgwarden/governance/"

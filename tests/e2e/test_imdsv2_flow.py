@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from orgwarden.instance_drift import launch_instance
-from orgwarden.simulation import HOME_REGION, SimulatedOrganization, cloudtrail_event
+from orgwarden_harness.instance_drift import launch_instance
+from orgwarden_harness.simulation import HOME_REGION, SimulatedOrganization, cloudtrail_event
 from tests.conftest import ApiCalls, Configure, hook_new_clients
 
 RULE = "ec2_instance_imdsv2_required"

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from orgwarden.demo import deny_insecure_transport_policy, make_drift, public_read_policy
-from orgwarden.simulation import SimulatedOrganization
+from orgwarden_harness.demo import deny_insecure_transport_policy, make_drift, public_read_policy
+from orgwarden_harness.simulation import SimulatedOrganization
 from tests.conftest import Configure
 
 RULE = "s3_bucket_public_access"

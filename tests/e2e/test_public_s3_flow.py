@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from orgwarden.simulated_drift import (
+from orgwarden_harness.simulated_drift import (
     ALL_ON,
     PLATFORM_ENGINEER,
     account_public_access_block,
@@ -15,7 +15,7 @@ from orgwarden.simulated_drift import (
     create_bucket,
     delete_account_public_access_block,
 )
-from orgwarden.simulation import Account, SimulatedOrganization
+from orgwarden_harness.simulation import Account, SimulatedOrganization
 from tests.conftest import Configure
 
 ACCOUNT_RULE = "s3_account_public_access_block"

@@ -11,11 +11,11 @@ import pytest
 
 from orgwarden.aws.evidence_store import EvidenceStore
 from orgwarden.aws.sessions import Sessions
-from orgwarden.evaluator import Evaluator, parse_event
-from orgwarden.instance_drift import launch_instance
-from orgwarden.policy_file import default_policy
-from orgwarden.settings import Settings
-from orgwarden.simulation import (
+from orgwarden.engine.evaluator import Evaluator, parse_event
+from orgwarden.engine.policy import default_policy
+from orgwarden.engine.settings import Settings
+from orgwarden_harness.instance_drift import launch_instance
+from orgwarden_harness.simulation import (
     EVIDENCE_TABLE,
     HOME_REGION,
     IDEMPOTENCY_TABLE,

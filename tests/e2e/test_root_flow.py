@@ -6,11 +6,11 @@ and the real handler, and leave one CRITICAL finding per event in the member's S
 import json
 from typing import Any
 
-from orgwarden.incidents import root_signin_event
+from orgwarden.engine.runtime import event_service
+from orgwarden.engine.scope import EvaluationScope
 from orgwarden.model.resources import ResourceRef
-from orgwarden.runtime import event_service
-from orgwarden.scope import EvaluationScope
-from orgwarden.simulation import SimulatedOrganization
+from orgwarden_harness.incidents import root_signin_event
+from orgwarden_harness.simulation import SimulatedOrganization
 from tests.conftest import EVENTS, Configure
 
 FIELD = "orgwarden/governance/"

@@ -9,9 +9,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from orgwarden.aws.sessions import Sessions
-from orgwarden.incidents import tampering_event
-from orgwarden.simulated_drift import add_member_account
-from orgwarden.simulation import SimulatedOrganization
+from orgwarden_harness.incidents import tampering_event
+from orgwarden_harness.simulated_drift import add_member_account
+from orgwarden_harness.simulation import SimulatedOrganization
 from tests.conftest import Configure
 
 FIELD = "orgwarden/governance/"

@@ -10,12 +10,12 @@ import boto3
 import pytest
 
 from handlers import archiver
-from orgwarden.archive import archive_objects
 from orgwarden.aws.evidence_store import EvidenceStore
-from orgwarden.evidence_items import read_record
+from orgwarden.engine.archive import archive_objects
 from orgwarden.model.evidence import EvidenceRecord
+from orgwarden.model.evidence_items import read_record
 from orgwarden.model.spec import Status
-from orgwarden.simulation import LambdaContext
+from orgwarden_harness.simulation import LambdaContext
 from tests.evidence_records import T0, record
 
 

@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
-from orgwarden import dead_letters
 from orgwarden.aws import readers
 from orgwarden.aws.member import Change, MemberContext, Reader
 from orgwarden.aws.remediations import REMEDIATIONS
-from orgwarden.dead_letters import DeadLetterReason
-from orgwarden.demo import make_drift, public_read_policy
-from orgwarden.simulation import SimulatedOrganization
+from orgwarden.engine import dead_letters
+from orgwarden.engine.dead_letters import DeadLetterReason
+from orgwarden_harness.demo import make_drift, public_read_policy
+from orgwarden_harness.simulation import SimulatedOrganization
 from tests.conftest import Configure
 
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orgwarden.evaluator import RejectedEvent, parse_event, resource_ref
+from orgwarden.engine.evaluator import RejectedEvent, parse_event, resource_ref
 from policies import load_catalogue
 from tests.conftest import EVENTS
 

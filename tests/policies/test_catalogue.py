@@ -7,7 +7,7 @@ import pytest
 
 from orgwarden.aws.readers import READERS
 from orgwarden.aws.remediations import REMEDIATIONS
-from orgwarden.evaluator import parse_event
+from orgwarden.engine.evaluator import parse_event
 from orgwarden.model.spec import CloudTrail, ConfigItem, GuardDutyFinding, RootActivity, Trigger
 from policies import RULE_MODULES, load_catalogue
 from policies.catalogue import Catalogue, CatalogueError, Rule, load_rule

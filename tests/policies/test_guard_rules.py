@@ -4,7 +4,7 @@ docstrings; S18 cites scenarios.md)."""
 
 import pytest
 
-from orgwarden.decision import Act, Guards, decide
+from orgwarden.engine.decision import Act, Guards, decide
 from orgwarden.model.guards import (
     Detector,
     DetectorState,

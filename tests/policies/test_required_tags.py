@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
+from orgwarden.engine.policy import default_policy
+from orgwarden.model.policy_file import RequiredTag, TagPolicy
 from orgwarden.model.resources import ResourceRef
 from orgwarden.model.spec import Status
 from orgwarden.model.tags import TaggedResource
-from orgwarden.policy_file import RequiredTag, TagPolicy, default_policy
 from policies.tag_requirements import check_tags
 
 ACCOUNT, REGION = "111122223333", "eu-west-1"

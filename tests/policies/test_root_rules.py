@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from orgwarden.evaluator import parse_event
+from orgwarden.engine.evaluator import parse_event
 from orgwarden.model.resources import ResourceRef
 from orgwarden.model.root import RootAction, RootCredentials
 from orgwarden.model.spec import Status

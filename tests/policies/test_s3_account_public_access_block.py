@@ -3,7 +3,7 @@ cite ../shared/reference/scenarios.md)."""
 
 import pytest
 
-from orgwarden.evaluator import parse_event
+from orgwarden.engine.evaluator import parse_event
 from orgwarden.model.public_access import AccountPublicAccess
 from orgwarden.model.resources import PublicAccessBlock, ResourceRef
 from orgwarden.model.spec import Status

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from orgwarden.decision import Act, Guards, decide
-from orgwarden.evaluator import parse_event
+from orgwarden.engine.decision import Act, Guards, decide
+from orgwarden.engine.evaluator import parse_event
 from orgwarden.model.resources import PublicAccessBlock, ResourceRef
 from orgwarden.model.spec import Mode, Severity, Status, Verdict
 from orgwarden.model.threats import (

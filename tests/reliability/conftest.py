@@ -3,7 +3,7 @@ the running test's messages."""
 
 import pytest
 
-from orgwarden.simulation import SimulatedOrganization
+from orgwarden_harness.simulation import SimulatedOrganization
 from tests.conftest import Configure
 
 RULE = "s3_bucket_public_access"

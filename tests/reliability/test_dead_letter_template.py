@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from orgwarden.simulation import load_template
+from orgwarden_harness.simulation import load_template
 
 RESOURCES: dict[str, Any] = load_template()["Resources"]
 FUNCTION = RESOURCES["EvaluatorFunction"]["Properties"]

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from orgwarden.demo import make_drift, public_read_policy
-from orgwarden.ledger import Balance, received_keys, reconcile
 from orgwarden.model.spec import Status
-from orgwarden.simulation import HOME_REGION, SimulatedOrganization
+from orgwarden_harness.demo import make_drift, public_read_policy
+from orgwarden_harness.ledger import Balance, received_keys, reconcile
+from orgwarden_harness.simulation import HOME_REGION, SimulatedOrganization
 from tests.reliability import faults
 
 RULE = "s3_bucket_public_access"

@@ -13,11 +13,20 @@ from typing import Any
 
 import pytest
 
-from orgwarden.dead_letters import DeadLetterReason, read
-from orgwarden.demo import DEVELOPER, deny_insecure_transport_policy, make_drift, public_read_policy
-from orgwarden.incidents import guardduty_finding_event, instance_resource, root_signin_event
-from orgwarden.ledger import dead_letter_key, received_keys, reconcile
-from orgwarden.simulation import HOME_REGION, SimulatedOrganization, cloudtrail_event
+from orgwarden.engine.dead_letters import DeadLetterReason, read
+from orgwarden_harness.demo import deny_insecure_transport_policy, make_drift, public_read_policy
+from orgwarden_harness.incidents import (
+    guardduty_finding_event,
+    instance_resource,
+    root_signin_event,
+)
+from orgwarden_harness.ledger import dead_letter_key, received_keys, reconcile
+from orgwarden_harness.simulation import (
+    DEVELOPER,
+    HOME_REGION,
+    SimulatedOrganization,
+    cloudtrail_event,
+)
 from tests.reliability import faults
 
 RULE = "s3_bucket_public_access"

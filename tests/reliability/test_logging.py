@@ -17,9 +17,13 @@ from typing import Any
 import pytest
 
 from handlers import evaluator as evaluator_handler
-from orgwarden.demo import make_drift, public_read_policy
-from orgwarden.incidents import access_key_resource, guardduty_finding_event, root_signin_event
-from orgwarden.simulation import SimulatedOrganization
+from orgwarden_harness.demo import make_drift, public_read_policy
+from orgwarden_harness.incidents import (
+    access_key_resource,
+    guardduty_finding_event,
+    root_signin_event,
+)
+from orgwarden_harness.simulation import SimulatedOrganization
 from tests.conftest import hook_new_clients
 from tests.reliability import faults
 

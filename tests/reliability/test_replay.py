@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from orgwarden import runtime
-from orgwarden.demo import make_drift, public_read_policy
-from orgwarden.ledger import received_keys, reconcile
+from orgwarden.engine import runtime
 from orgwarden.model.spec import Status, Verdict
-from orgwarden.simulation import HOME_REGION, SimulatedOrganization, load_template
+from orgwarden_harness.demo import make_drift, public_read_policy
+from orgwarden_harness.ledger import received_keys, reconcile
+from orgwarden_harness.simulation import HOME_REGION, SimulatedOrganization, load_template
 from policies import load_catalogue
 from policies.catalogue import Catalogue
 from tests.reliability import faults

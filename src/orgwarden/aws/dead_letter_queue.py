@@ -11,8 +11,8 @@ class DeadLetterQueue:
         self._url = queue_url
 
     def park(self, body: str, attributes: dict[str, str]) -> str:
-        """Send the original body with `attributes` (see `orgwarden.dead_letters`); returns the
-        new message's id. A failure raises, so the message stays on the evaluation queue."""
+        """Send the original body with `attributes` (see `orgwarden.engine.dead_letters`); returns
+        the new message's id. A failure raises, so the message stays on the evaluation queue."""
         if self._sqs is None:
             self._sqs = self._make_client()
         answer = self._sqs.send_message(

@@ -1,4 +1,4 @@
-"""Writes the evidence archive's objects to S3 (the layout is `orgwarden.archive`'s)."""
+"""Writes the evidence archive's objects to S3 (the layout is `orgwarden.engine.archive`'s)."""
 
 from typing import Any
 

@@ -1,5 +1,5 @@
 """The evidence store: every evaluation and every finding's current state, in DynamoDB, kept
-beyond Security Hub's 90 days. The key design is explained in `orgwarden.evidence_items`.
+beyond Security Hub's 90 days. The key design is explained in `orgwarden.model.evidence_items`.
 
 `put` costs two writes, both in the table: the state item's conditional update (which returns
 the prior state, so the history item knows whether compliance changed) and the history item.
@@ -14,15 +14,15 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from orgwarden import evidence_items as items
-from orgwarden.episodes import Episode, EpisodeFilter, from_item, merge, months_between
+from orgwarden.model import evidence_items as items
 from orgwarden.model.evidence import EvidenceRecord
+from orgwarden.model.evidence_items import months_between
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -33,8 +33,6 @@ RECORDS_PER_TRANSACTION = 50
 TRANSACTION_BYTES = 3_000_000
 # The attributes of a state item that a batched write needs: its record, time and open episode.
 STATE_ATTRIBUTES = ("record", "observed_at", "last_sk", "opening")
-# Above this many accounts, the per-rule index is cheaper than one query per account and month.
-ACCOUNT_QUERY_LIMIT = 10
 QUERY_THREADS = 8
 
 Progress = Callable[[int, int], None]  # (partitions done, partitions in all)
@@ -225,75 +223,10 @@ class EvidenceStore:
             )
             for month in months_between(start, end)
         ]
-        found = [i for batch in self._query_all(parts) for i in batch]
+        found = [i for batch in self.query_all(parts) for i in batch]
         return [items.read_record(i["record"]) for i in found]
 
-    def episodes(
-        self,
-        wanted: EpisodeFilter,
-        rule_ids: Iterable[str],
-        *,
-        now: datetime | None = None,
-        progress: Progress | None = None,
-    ) -> list[Episode]:
-        """Every episode of non-compliance that overlaps the filter's time range and matches it.
-
-        Transitions are read from the filter's start up to now, not only to its end: a closing
-        item names its opening, so an episode that started before the range or ended after it
-        is still found; open episodes that started earlier come from the state items.
-        """
-        now = now or datetime.now(UTC)
-        plan = self.plan(wanted, list(rule_ids), now)
-        found = self._query_all(plan, progress)
-        episodes = [e for batch in found for i in batch if (e := from_item(i))]
-        return [e for e in merge(episodes) if wanted.matches(e)]
-
-    @staticmethod
-    def plan(wanted: EpisodeFilter, rule_ids: list[str], now: datetime) -> list[Partition]:
-        """The queries that answer a filter: per account when it names a few, else per rule."""
-        start = items.stamp(wanted.start)
-        months = months_between(wanted.start, max(now, wanted.end))
-        if wanted.accounts and len(wanted.accounts) <= ACCOUNT_QUERY_LIMIT:
-            parts = []
-            for account in sorted(wanted.accounts):
-                parts += [
-                    Partition(
-                        items.BY_ACCOUNT_INDEX,
-                        items.account_partition(account, month),
-                        sk_from=start,
-                        only_with="transition",
-                    )
-                    for month in months
-                ]
-                parts.append(
-                    Partition(
-                        items.BY_ACCOUNT_INDEX,
-                        items.state_partition(account),
-                        only_with="opening",
-                    )
-                )
-            return parts
-        parts = []
-        for rule in rule_ids:
-            for shard in range(items.RULE_SHARDS):
-                parts += [
-                    Partition(
-                        items.BY_RULE_INDEX,
-                        items.rule_partition(rule, month, shard),
-                        sk_from=start,
-                    )
-                    for month in months
-                ]
-                parts.append(
-                    Partition(
-                        items.BY_RULE_INDEX,
-                        items.open_partition(rule, shard),
-                        sk_to=items.stamp(wanted.end) + "~",
-                    )
-                )
-        return parts
-
-    def _query_all(
+    def query_all(
         self, parts: list[Partition], progress: Progress | None = None
     ) -> Iterator[list[dict[str, Any]]]:
         done = 0

@@ -13,8 +13,8 @@ from typing import Any
 from orgwarden.aws.sessions import Sessions
 from orgwarden.aws.shared_reads import NO_SHARING, SharedReads
 from orgwarden.model.events import EventContext
+from orgwarden.model.policy_file import PolicyFile
 from orgwarden.model.resources import ResourceRef
-from orgwarden.policy_file import PolicyFile
 
 
 @dataclass(frozen=True)

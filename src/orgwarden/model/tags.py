@@ -4,8 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from orgwarden.model.policy_file import RequiredTag
 from orgwarden.model.resources import ResourceRef
-from orgwarden.policy_file import RequiredTag
 
 # The tag orgwarden sets so a resource without its required tags has a known owner.
 CREATED_BY_TAG = "created-by"

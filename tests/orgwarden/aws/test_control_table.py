@@ -7,7 +7,7 @@ import boto3
 import pytest
 
 from orgwarden.aws.control_table import ControlTable
-from orgwarden.simulation import create_table, load_template
+from orgwarden_harness.simulation import create_table, load_template
 
 NOW = datetime(2031, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -1,5 +1,6 @@
 """EC2 instance adapter against moto's server: metadata options, their fix, the account's
-metadata defaults (moto lacks them: see orgwarden.moto_additions), and stopping an instance."""
+metadata defaults (moto lacks them: see orgwarden_harness.moto_additions), and stopping an
+instance."""
 
 import dataclasses
 

@@ -18,9 +18,9 @@ from orgwarden.model.encryption import (
     EbsDefaultEncryption,
     VolumeEncryption,
 )
+from orgwarden.model.policy_file import PolicyFile, load_policy_file
 from orgwarden.model.resources import ResourceRef
 from orgwarden.model.spec import Status
-from orgwarden.policy_file import PolicyFile, load_policy_file
 from policies import (
     ebs_encryption_by_default,
     ebs_volume_encrypted,
@@ -62,7 +62,7 @@ def client(sessions: Sessions, service: str, account_id: str, region: str = REGI
 @pytest.fixture
 def kms_policy(tmp_path: Path) -> PolicyFile:
     """The packaged policy file, with an organization KMS key for bucket encryption."""
-    packaged = Path(__file__).parents[3] / "src" / "orgwarden" / "policy.yaml"
+    packaged = Path(__file__).parents[3] / "src" / "orgwarden" / "engine" / "policy.yaml"
     path = tmp_path / "policy.yaml"
     path.write_text(
         packaged.read_text()

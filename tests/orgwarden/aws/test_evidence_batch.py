@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from orgwarden import evidence_items as items
 from orgwarden.aws.evidence_store import EvidenceStore
+from orgwarden.model import evidence_items as items
 from orgwarden.model.evidence import EvidenceRecord
 from orgwarden.model.spec import Status
 from tests.evidence_records import T0, record

@@ -5,9 +5,10 @@ from typing import Any
 
 import pytest
 
-from orgwarden import evidence_items as items
+from orgwarden.audit.episodes import EpisodeFilter
+from orgwarden.audit.queries import find_episodes, query_plan
 from orgwarden.aws.evidence_store import EvidenceStore, deserialize
-from orgwarden.episodes import EpisodeFilter
+from orgwarden.model import evidence_items as items
 from orgwarden.model.spec import Status
 from tests.evidence_records import RULE, T0, record
 
@@ -82,7 +83,7 @@ def test_the_auditors_question_who_opened_who_closed_how_long(store: EvidenceSto
     store.put(record("fast-bucket", account=B, observed=T0, fixed=True))
     store.put(record("fine-bucket", observed=T0, detected=Status.PASSED))
 
-    slow, fast = store.episodes(window(), [RULE], now=T0 + timedelta(days=60))
+    slow, fast = find_episodes(store, window(), [RULE], now=T0 + timedelta(days=60))
 
     assert slow.resource_id == "slow-bucket"
     assert slow.opened_at == T0 - timedelta(hours=72)
@@ -111,7 +112,7 @@ def test_episodes_that_straddle_the_range_are_found(store: EvidenceStore) -> Non
     store.put(record("before", observed=T0 - timedelta(days=90)))
     store.put(record("before", observed=T0 - timedelta(days=80), detected=Status.PASSED))
 
-    found = store.episodes(window(), [RULE], now=T0 + timedelta(days=200))
+    found = find_episodes(store, window(), [RULE], now=T0 + timedelta(days=200))
 
     assert {e.resource_id: e.closure is None for e in found} == {
         "old-open": True,
@@ -134,7 +135,7 @@ def test_filters_by_account_region_status_and_time(store: EvidenceStore, path: s
     )
 
     def names(**kwargs: Any) -> set[str]:
-        found = store.episodes(window(accounts=accounts, **kwargs), [RULE], now=T0)
+        found = find_episodes(store, window(accounts=accounts, **kwargs), [RULE], now=T0)
         return {e.resource_id for e in found}
 
     assert names() == {"a-open", "a-fixed", "a-west"}
@@ -147,13 +148,13 @@ def test_filters_by_account_region_status_and_time(store: EvidenceStore, path: s
 
 def test_the_plan_reads_a_year_of_one_rule_in_month_and_shard_partitions() -> None:
     wanted = EpisodeFilter(start=T0 - timedelta(days=365), end=T0)
-    plan = EvidenceStore.plan(wanted, [RULE], T0)
+    plan = query_plan(wanted, [RULE], T0)
     months = {p.pk.split("#")[2] for p in plan if p.pk.startswith("RULE#")}
     assert len(months) == 13  # March to March
     assert len(plan) == items.RULE_SHARDS * (13 + 1)  # + the open-state partition per shard
     assert {p.index for p in plan} == {items.BY_RULE_INDEX}
     few = EpisodeFilter(start=T0 - timedelta(days=365), end=T0, accounts=frozenset({A}))
-    assert {p.index for p in EvidenceStore.plan(few, [RULE], T0)} == {items.BY_ACCOUNT_INDEX}
+    assert {p.index for p in query_plan(few, [RULE], T0)} == {items.BY_ACCOUNT_INDEX}
 
 
 def test_per_account_evaluations_and_current_state(store: EvidenceStore) -> None:

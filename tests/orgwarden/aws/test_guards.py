@@ -9,7 +9,7 @@ import pytest
 from orgwarden.aws.readers import READERS
 from orgwarden.aws.remediations import REMEDIATIONS
 from orgwarden.aws.sessions import Sessions
-from orgwarden.evaluator import parse_event
+from orgwarden.engine.evaluator import parse_event
 from orgwarden.model.resources import ResourceRef
 from orgwarden.model.spec import Status
 from policies import (

@@ -4,7 +4,7 @@ import pytest
 
 from orgwarden.aws.readers import READERS
 from orgwarden.aws.sessions import Sessions
-from orgwarden.evaluator import parse_event
+from orgwarden.engine.evaluator import parse_event
 from orgwarden.model.events import CloudTrailEvent
 from orgwarden.model.resources import ResourceRef
 from policies import root_access_keys_absent, root_mfa_enabled

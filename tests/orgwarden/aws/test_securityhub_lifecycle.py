@@ -1,5 +1,5 @@
 """Security Hub lifecycle calls against moto's server, taught the documented behaviour that
-moto lacks (`orgwarden.securityhub_fake`: UpdatedAt ordering, workflow only through
+moto lacks (`orgwarden_harness.securityhub_fake`: UpdatedAt ordering, workflow only through
 BatchUpdateFindings, GetFindings filters), plus a stubbed client for throttled imports."""
 
 from typing import Any

@@ -15,11 +15,12 @@ from orgwarden.aws.member import MemberContext
 from orgwarden.aws.readers import READERS
 from orgwarden.aws.remediations import REMEDIATIONS
 from orgwarden.aws.sessions import Sessions
+from orgwarden.engine.policy import default_policy
 from orgwarden.model.events import EventContext
+from orgwarden.model.policy_file import PolicyFile
 from orgwarden.model.resources import ResourceRef
 from orgwarden.model.spec import Status
 from orgwarden.model.tags import TaggedResource
-from orgwarden.policy_file import PolicyFile, default_policy
 from policies.tag_requirements import required_tags_verdict
 from tests.conftest import member_context
 

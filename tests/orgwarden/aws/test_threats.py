@@ -11,16 +11,16 @@ from orgwarden.aws.readers import READERS
 from orgwarden.aws.remediations import REMEDIATIONS
 from orgwarden.aws.sessions import Sessions
 from orgwarden.aws.threats import QUARANTINE_TAG, SNAPSHOT_FINDING_TAG
-from orgwarden.evaluator import parse_event
-from orgwarden.incidents import (
+from orgwarden.engine.evaluator import parse_event
+from orgwarden.model.events import GuardDutyDetail
+from orgwarden.model.resources import ResourceRef
+from orgwarden.model.spec import Status
+from orgwarden_harness.incidents import (
     access_key_resource,
     bucket_resource,
     guardduty_finding_event,
     instance_resource,
 )
-from orgwarden.model.events import GuardDutyDetail
-from orgwarden.model.resources import ResourceRef
-from orgwarden.model.spec import Status
 from policies import guardduty_ec2_compromise, guardduty_iam_credential_misuse, guardduty_s3_threat
 from tests.conftest import ApiCalls, member_context
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from orgwarden.evaluator import RejectedEvent, parse_event
+from orgwarden.engine.evaluator import RejectedEvent, parse_event
 from tests.conftest import EVENTS, load_event
 
 S3_EVENTS = sorted(p.stem for p in (EVENTS / "cloudtrail" / "s3").glob("*.json"))

@@ -1,0 +1,446 @@
+"""`orgwarden findings`: the auditor's questions, answered from the evidence table.
+
+    orgwarden findings --rule s3_bucket_public_access --since 365d
+    orgwarden findings --control S3.2 --ou Workloads/Prod --status FAILED --output csv
+    orgwarden findings show <finding-id>
+
+Each row is an episode: a period during which a rule found a resource non-compliant, who made
+the change that started it, who ended it and how long it lasted. With `--profile`,
+`--table-name` or `--stack-name` the CLI reads a deployed stack's evidence table (the table name
+from the stack's `EvidenceTableName` output unless given); with none of them it boots the
+embedded demo organization, seeds its incidents, and answers from there.
+"""
+
+import argparse
+import csv
+import json
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TextIO
+
+from orgwarden.audit.embedded import embedded_or_exit
+from orgwarden.audit.episodes import Episode, EpisodeFilter, control_matches
+from orgwarden.audit.queries import find_episodes
+from orgwarden.audit.rows import EPISODE_COLUMNS, HISTORY_COLUMNS, asff, episode_row, history_row
+from orgwarden.model.identifiers import ACCOUNT_ID_PATTERN
+from orgwarden.model.spec import Severity, Status
+from policies import load_catalogue
+
+OUTPUTS = ("table", "json", "csv", "asff")
+DEFAULT_SINCE = "365d"
+DEFAULT_STACK = "orgwarden-dev"
+_SINCE = re.compile(r"^(\d+)([hdw])$")
+_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+
+
+# ---------------------------------------------------------------- argument types (exit 2)
+
+
+def since(text: str) -> timedelta:
+    match = _SINCE.match(text.strip())
+    if not match or int(match.group(1)) == 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a duration: use a positive number and h, d or w (e.g. 365d)"
+        )
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def moment(text: str) -> datetime:
+    """An ISO date (its first instant) or date-time; without a zone it is UTC."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO date or date-time (e.g. 2026-01-31 or 2026-01-31T08:00Z)"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def moment_to(text: str) -> datetime:
+    """Like `moment`, but a bare date means up to the end of that day."""
+    parsed = moment(text)
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return parsed
+    return parsed + timedelta(days=1) - timedelta(microseconds=1)
+
+
+def account_id(text: str) -> str:
+    if not re.fullmatch(ACCOUNT_ID_PATTERN, text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a 12-digit AWS account id")
+    return text
+
+
+def rule_id(text: str) -> str:
+    rules = load_catalogue().rules
+    if text not in rules:
+        known = ", ".join(sorted(rules))
+        raise argparse.ArgumentTypeError(f"no rule {text!r} in the catalogue (rules: {known})")
+    return text
+
+
+def control(text: str) -> str:
+    controls = {c for r in load_catalogue().rules.values() for c in r.spec.related_requirements()}
+    if not any(control_matches(text, [c]) for c in controls):
+        known = ", ".join(sorted(controls))
+        raise argparse.ArgumentTypeError(
+            f"no rule maps to control {text!r} (controls: {known}); "
+            "give it as 'aws-fsbp S3.2' or 'S3.2'"
+        )
+    return text
+
+
+def choice_of(values: Sequence[str], what: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        wanted = text.upper().replace("-", "_")
+        if wanted not in values:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a {what} (one of: {', '.join(values)})"
+            )
+        return wanted
+
+    return parse
+
+
+def add_parser(commands: Any) -> None:
+    findings = commands.add_parser(
+        "findings",
+        help="query the evidence: episodes of non-compliance, who caused them, who fixed them",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _source_options(findings)
+    filters = findings.add_argument_group("filters (repeat an option to allow several values)")
+    filters.add_argument("--account", action="append", type=account_id, default=[])
+    filters.add_argument(
+        "--ou",
+        action="append",
+        default=[],
+        help="an OU id, path (Workloads/Prod) or unique name; its accounts and those below it",
+    )
+    filters.add_argument(
+        "--resource-region",
+        action="append",
+        default=[],
+        help="the finding's region (--region is the AWS CLI's: where the table is)",
+    )
+    filters.add_argument("--rule", action="append", type=rule_id, default=[])
+    filters.add_argument(
+        "--control", action="append", type=control, default=[], help="e.g. 'aws-fsbp S3.2' or S3.2"
+    )
+    filters.add_argument(
+        "--severity", action="append", type=choice_of(list(Severity), "severity"), default=[]
+    )
+    filters.add_argument(
+        "--status",
+        action="append",
+        type=choice_of(list(Status), "status"),
+        default=[],
+        help="FAILED or WARNING: still open; PASSED or NOT_APPLICABLE: how it was closed",
+    )
+    filters.add_argument("--resource", action="append", default=[], help="a resource id")
+    window = filters.add_mutually_exclusive_group()
+    window.add_argument(
+        "--since",
+        type=since,
+        help=f"a duration back from now, e.g. 365d, 12w, 48h (default {DEFAULT_SINCE})",
+    )
+    window.add_argument("--from", dest="start", type=moment, help="ISO date or date-time")
+    filters.add_argument(
+        "--to", dest="end", type=moment_to, help="ISO date (inclusive) or date-time"
+    )
+
+    actions = findings.add_subparsers(dest="action", metavar="{show}")
+    show = actions.add_parser("show", help="one finding's full history")
+    show.add_argument("finding_id")
+    _source_options(show, suppress=True)
+
+
+def _source_options(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:
+    # `show` repeats the options so they may follow it; SUPPRESS keeps its defaults from
+    # overwriting values given before it.
+    default: Any = argparse.SUPPRESS if suppress else None
+    group = parser.add_argument_group("where the evidence is (none of these: the embedded demo)")
+    group.add_argument("--profile", default=default, help="AWS named profile")
+    group.add_argument("--region", default=default, help="AWS region of the central stack")
+    group.add_argument("--table-name", default=default, help="the evidence table")
+    group.add_argument(
+        "--stack-name",
+        default=default,
+        help=f"read the table from this stack's outputs (default {DEFAULT_STACK} with --profile)",
+    )
+    parser.add_argument(
+        "--output",
+        "-o",
+        choices=OUTPUTS,
+        default=argparse.SUPPRESS if suppress else "table",
+        help="table (default), json, csv, or asff (Security Hub's finding format)",
+    )
+
+
+# ---------------------------------------------------------------- where the evidence is
+
+
+@dataclass
+class EvidenceSource:
+    store: Any  # EvidenceStore
+    organizations: Any  # an Organizations client (for --ou)
+    description: str
+
+
+@contextmanager
+def open_source(args: argparse.Namespace) -> Iterator[EvidenceSource]:
+    if args.profile or args.table_name or args.stack_name:
+        yield _aws_source(args)
+        return
+    with embedded_or_exit().evidence_source() as source:
+        yield source
+
+
+def _aws_source(args: argparse.Namespace) -> EvidenceSource:
+    import boto3  # noqa: PLC0415 - the CLI's AWS path only
+
+    from orgwarden.aws.audit_lookups import stack_output  # noqa: PLC0415
+    from orgwarden.aws.evidence_store import EvidenceStore  # noqa: PLC0415
+    from orgwarden.aws.sessions import client_config  # noqa: PLC0415
+
+    session = boto3.Session(profile_name=args.profile, region_name=args.region)
+    config = client_config()
+    table = args.table_name or stack_output(
+        session.client("cloudformation", config=config),
+        args.stack_name or DEFAULT_STACK,
+        "EvidenceTableName",
+    )
+    return EvidenceSource(
+        store=EvidenceStore(session.client("dynamodb", config=config), table),
+        organizations=session.client("organizations", config=config),
+        description=f"table {table}",
+    )
+
+
+# ---------------------------------------------------------------- the commands
+
+
+def run(
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+    source: EvidenceSource | None = None,
+) -> int:
+    """Answer one `findings` command; `source` overrides where the evidence is read from."""
+    from orgwarden.aws.audit_lookups import NameNotResolved  # noqa: PLC0415
+
+    now = datetime.now(UTC)
+    start, end = _window(args, now)
+    if start > end:
+        err.write(
+            f"orgwarden findings: error: the time range starts ({start}) after it ends ({end})\n"
+        )
+        return 2
+    try:
+        with _given(source) if source else open_source(args) as opened:
+            if opened.description.startswith("the embedded demo"):
+                err.write(f"orgwarden findings: reading {opened.description}\n")
+            if args.action == "show":
+                return _show(args, opened, out, err)
+            # The demo's evidence is made while the source opens: the range ends after it.
+            now = datetime.now(UTC)
+            start, end = _window(args, now)
+            wanted = _filter(args, opened, start, end)
+            rules = sorted(wanted.rules) or _rules_for(wanted.controls)
+            with _progress(err) as progress:
+                found = find_episodes(opened.store, wanted, rules, now=now, progress=progress)
+            _write_episodes(args.output, found, now, out)
+            return 0
+    except NameNotResolved as error:
+        err.write(f"orgwarden findings: error: {error}\n")
+        return 2
+
+
+@contextmanager
+def _given(source: EvidenceSource) -> Iterator[EvidenceSource]:
+    yield source
+
+
+def _window(args: argparse.Namespace, now: datetime) -> tuple[datetime, datetime]:
+    end: datetime = args.end or now
+    if args.start:
+        return args.start, end
+    return end - (args.since or since(DEFAULT_SINCE)), end
+
+
+def _filter(
+    args: argparse.Namespace, source: EvidenceSource, start: datetime, end: datetime
+) -> EpisodeFilter:
+    from orgwarden.aws.audit_lookups import accounts_under, resolve_ou  # noqa: PLC0415
+
+    accounts = set(args.account)
+    for ou in args.ou:
+        accounts |= accounts_under(source.organizations, resolve_ou(source.organizations, ou).id)
+    return EpisodeFilter(
+        start=start,
+        end=end,
+        rules=frozenset(args.rule),
+        controls=tuple(args.control),
+        accounts=frozenset(accounts),
+        regions=frozenset(args.resource_region),
+        severities=frozenset(Severity(s) for s in args.severity),
+        statuses=frozenset(Status(s) for s in args.status),
+        resource_ids=frozenset(args.resource),
+    )
+
+
+def _rules_for(controls: tuple[str, ...]) -> list[str]:
+    rules = load_catalogue().rules.values()
+    return sorted(
+        r.spec.id
+        for r in rules
+        if not controls or any(control_matches(c, r.spec.related_requirements()) for c in controls)
+    )
+
+
+@contextmanager
+def _progress(err: TextIO) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr when it is a terminal; nothing otherwise."""
+    if not err.isatty():
+        yield None
+        return
+    from rich.console import Console  # noqa: PLC0415
+    from rich.progress import Progress  # noqa: PLC0415
+
+    with Progress(console=Console(file=err), transient=True) as bar:
+        task = bar.add_task("querying evidence partitions", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
+
+
+def _show(args: argparse.Namespace, source: EvidenceSource, out: TextIO, err: TextIO) -> int:
+    records = source.store.history(args.finding_id)
+    if not records:
+        err.write(f"orgwarden findings show: no evidence for finding {args.finding_id!r}\n")
+        return 1
+    if args.output == "json":
+        json.dump([json.loads(r.model_dump_json()) for r in records], out, indent=2)
+        out.write("\n")
+    elif args.output == "csv":
+        _write_csv(out, HISTORY_COLUMNS, [history_row(r) for r in records])
+    elif args.output == "asff":
+        specs = {r.spec.id: r.spec for r in load_catalogue().rules.values()}
+        first = records[0].observed_at
+        json.dump({"Findings": asff([(records[-1], first)], specs)}, out, indent=2)
+        out.write("\n")
+    else:
+        _history_table(args.finding_id, records, out)
+    return 0
+
+
+# ---------------------------------------------------------------- output
+
+
+def _write_episodes(output: str, found: list[Episode], now: datetime, out: TextIO) -> None:
+    rows = [episode_row(e, now) for e in found]
+    if output == "json":
+        json.dump(rows, out, indent=2)
+        out.write("\n")
+    elif output == "csv":
+        _write_csv(out, EPISODE_COLUMNS, rows)
+    elif output == "asff":
+        specs = {r.spec.id: r.spec for r in load_catalogue().rules.values()}
+        latest: dict[str, tuple[Any, datetime]] = {}
+        for e in found:
+            known = latest.get(e.finding_id)
+            first = min(e.opened_at, known[1]) if known else e.opened_at
+            newest = (
+                e.latest if not known or e.latest.observed_at > known[0].observed_at else known[0]
+            )
+            latest[e.finding_id] = (newest, first)
+        json.dump({"Findings": asff(latest.values(), specs)}, out, indent=2)
+        out.write("\n")
+    else:
+        _episode_table(rows, out)
+
+
+def _write_csv(out: TextIO, columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ";".join(v) if isinstance(v, list) else v for k, v in row.items()})
+
+
+def _console(out: TextIO) -> Any:
+    from rich.console import Console  # noqa: PLC0415
+
+    # Wide enough for a role ARN per line when printing to a file or pipe; a terminal uses its
+    # own width.
+    return Console(file=out, width=None if out.isatty() else 180, soft_wrap=False)
+
+
+def _episode_table(rows: list[dict[str, Any]], out: TextIO) -> None:
+    from rich.table import Table  # noqa: PLC0415
+
+    table = Table(title=f"{len(rows)} episode(s) of non-compliance", show_lines=True)
+    for name in ("Finding", "Made non-compliant", "Closed", "Open for"):
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        opened = [row["opened_at"], row["opened_by"] or "unknown (found by a sweep)"]
+        if row["opened_from_ip"]:
+            opened.append(f"from {row['opened_from_ip']}")
+        if row["opened_event_id"]:
+            opened.append(f"{row['opened_event_name']} {row['opened_event_id']}")
+        if row["closed_at"]:
+            closed = [row["closed_at"], row["closed_by"] or "found fixed by a sweep"]
+            if row["closed_how"] == "remediated":
+                closed.append(f"orgwarden {row['closed_mode']}: {row['closed_remediation']}")
+            if row["closed_from_ip"]:
+                closed.append(f"from {row['closed_from_ip']}")
+            if row["closed_event_id"]:
+                closed.append(f"{row['closed_event_name']} {row['closed_event_id']}")
+            if row["closed_how"] == "resource-gone":
+                closed.append("the resource is gone")
+            lasted = row["open_for"]
+        else:
+            closed = [f"[bold red]still open ({row['status']})[/]"]
+            lasted = f"{row['open_for']} so far"
+        table.add_row(
+            f"{row['resource_id']}\n{row['account_id']} {row['region']}\n{row['rule_id']}"
+            f"\n{', '.join(row['controls'])} {row['severity']}",
+            "\n".join(opened),
+            "\n".join(closed),
+            lasted,
+        )
+    _console(out).print(table)
+
+
+def _history_table(finding_id: str, records: list[Any], out: TextIO) -> None:
+    from rich.table import Table  # noqa: PLC0415
+
+    table = Table(title=f"{finding_id}: {len(records)} evaluation(s)", show_lines=True)
+    for name in ("Observed", "Verdict", "Cause", "Action"):
+        table.add_column(name, overflow="fold")
+    for record in records:
+        row = history_row(record)
+        verdict = f"{row['detected_status']} -> {row['status']}\n{row['detected_reason']}"
+        if row["status"] != row["detected_status"]:
+            verdict += f"\nnow: {row['reason']}"
+        cause = (
+            f"{row['cause_event_name']} at {row['cause_event_time']}\nby {row['cause_principal']}"
+            f"\nfrom {row['cause_source_ip']}\nevent {row['cause_event_id']}"
+            if row["cause_event_id"]
+            else "periodic sweep"
+        )
+        action = (
+            f"{row['action_remediation']} [{row['action_mode']}] -> {row['action_outcome']}"
+            f"\nas {row['action_actor'] or '-'}"
+            + (f"\nat {row['action_finished_at']}" if row["action_finished_at"] else "")
+            if row["action_remediation"]
+            else "-"
+        )
+        table.add_row(row["observed_at"], verdict, cause, action)
+    _console(out).print(table)

@@ -1,0 +1,45 @@
+"""What the evaluations of one unit of work share, so that each costs few calls.
+
+The unit is a sweep task or one event. Within it, the prior states of all its findings are read
+in one batch, and the evidence records and Security Hub findings are sent in batches at its end
+(a transaction per 50 records, an import per account and region). A sweep task also reads each
+fact once for every rule judging it (`SharedReads`); an event reads fresh state (`NO_SHARING`)
+and shares its reads at the botocore level instead (`orgwarden.aws.sessions.reads_shared`).
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from orgwarden.aws.shared_reads import SharedReads
+from orgwarden.model import evidence_items
+from orgwarden.model.evidence import EvidenceRecord
+from orgwarden.model.resources import ResourceRef
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One finding to import, with the workflow its evaluation moves it to."""
+
+    ref: ResourceRef
+    finding: dict[str, Any]
+    workflow: tuple[str, str] | None
+    existed: bool
+
+
+@dataclass
+class EvaluationScope:
+    reads: SharedReads = field(default_factory=SharedReads)
+    # Findings' state items read before evaluating (None: never evaluated), by finding id.
+    states: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    records: list[EvidenceRecord] = field(default_factory=list)
+    publications: list[Publication] = field(default_factory=list)
+
+    def knows(self, finding_id: str) -> bool:
+        return finding_id in self.states
+
+    def prior(self, finding_id: str) -> EvidenceRecord | None:
+        """The finding's latest record as read before the task's evaluations."""
+        state = self.states[finding_id]
+        if not state or "record" not in state:
+            return None
+        return evidence_items.read_record(state["record"])
