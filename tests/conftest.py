@@ -20,6 +20,28 @@ from orgwarden_harness.simulation import SimulatedOrganization, build_organizati
 
 EVENTS = Path(__file__).parent / "events"
 
+# The slow tier: end-to-end flows, benchmarks' smoke runs, fault and load runs, the stacks on
+# moto's CloudFormation, the built Lambda package, and the tests that boot a simulated
+# organization (or a subprocess) per test. `pytest -m "not slow"` runs the rest (pure, adapter
+# and handler tests); `./dev test` and CI run both.
+SLOW = (
+    "tests/e2e/",
+    "tests/bench/",
+    "tests/reliability/",
+    "tests/orgwarden/audit/",
+    "tests/orgwarden/engine/test_safety.py",
+    "tests/orgwarden/engine/test_sweep_tasks.py",
+    "tests/test_stacks_on_moto.py",
+    "tests/test_lambda_package.py",
+)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.relative_to(ROOT).as_posix().startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
+
 
 def load_event(kind: str, service: str, name: str) -> dict[str, Any]:
     """A real-shaped event fixture, e.g. load_event("cloudtrail", "s3", "PutBucketPolicy")."""
