@@ -112,13 +112,6 @@ class Periodic(BaseModel):
 Trigger = CloudTrail | ConfigItem | GuardDutyFinding | RootActivity | Periodic
 
 
-class Scope(StrEnum):
-    """What one finding is about."""
-
-    RESOURCE = "resource"  # the resource's current state: one finding per resource
-    EVENT = "event"  # one occurrence (a root login): one finding per event, never merged
-
-
 class RuleSpec(BaseModel):
     """The declaration of one rule. `id` equals the rule's module name (checked at load)."""
 
@@ -130,7 +123,6 @@ class RuleSpec(BaseModel):
     resource_type: str  # the ASFF resource type, e.g. AwsS3Bucket
     # The reader (in orgwarden.aws.readers) that builds `evaluate`'s input for one resource.
     reads: str
-    scope: Scope = Scope.RESOURCE
     severity: Severity
     finding_types: tuple[str, ...] = (
         "Software and Configuration Checks/AWS Security Best Practices",
