@@ -33,9 +33,9 @@ Scenarios:
 
 from datetime import timedelta
 
-from orgwarden.model.spec import CloudTrail, ConfigItem, Status, Verdict
+from orgwarden.model.spec import CloudTrail, ConfigItem, Status, Verdict, clip
 from orgwarden.model.tags import TaggedResource
-from policies.tag_requirements import clip, required_tags_spec, required_tags_verdict
+from policies.tag_requirements import required_tags_spec, required_tags_verdict
 
 STOP = "ec2_stop_instance"
 RUNNING_STATES = frozenset({"pending", "running"})

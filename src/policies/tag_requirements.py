@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from orgwarden.model.policy_file import RequiredTag
-from orgwarden.model.spec import CloudTrail, ConfigItem, RuleSpec, Severity, Status, Verdict
+from orgwarden.model.spec import CloudTrail, ConfigItem, RuleSpec, Severity, Status, Verdict, clip
 from orgwarden.model.tags import CREATED_BY_TAG, TaggedResource
 
 FRAMEWORK = "aws-rts"
@@ -121,11 +121,6 @@ def _owner_sentence(resource: TaggedResource) -> str:
     if resource.creator:
         return f"Created by {resource.creator} (to be recorded as {CREATED_BY_TAG})."
     return f"Owner unknown: no {CREATED_BY_TAG} tag, and this event does not name the creator."
-
-
-def clip(text: str, limit: int = 1024) -> str:
-    """A verdict reason within its 1024 characters."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def required_tags_spec(

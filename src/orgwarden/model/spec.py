@@ -154,13 +154,22 @@ class RuleSpec(BaseModel):
         ]
 
 
+# A verdict's reason fits a finding's Description (ASFF: 1024 characters).
+REASON_LIMIT = 1024
+
+
+def clip(text: str, limit: int = REASON_LIMIT) -> str:
+    """`text` within `limit` characters: a longer text is cut and ends with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class Verdict(BaseModel):
     """What a rule concluded about one resource, and why, in words on-call can act on."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     status: Status
-    reason: str = Field(max_length=1024)
+    reason: str = Field(max_length=REASON_LIMIT)
     # Facts behind the verdict (offending statements, grants, settings), kept in the evidence.
     facts: Mapping[str, Any] = Field(default_factory=dict)
     # Set when the severity comes from the evidence (a GuardDuty finding's own severity).
