@@ -17,6 +17,7 @@ from tests.conftest import EVENTS
 
 CATALOGUE = load_catalogue()
 RULES = list(CATALOGUE.rules.values())
+TESTS = Path(__file__).parent
 
 
 def test_every_listed_module_is_loaded_and_names_its_rules() -> None:
@@ -27,6 +28,13 @@ def test_every_listed_module_is_loaded_and_names_its_rules() -> None:
     families = {rule.module for rule in RULES if rule.spec.id != rule.module}
     assert families == {"required_tags"}
     assert len([r for r in RULES if r.module == "required_tags"]) == 6
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.spec.id)
+def test_every_rule_has_its_own_test_file(rule: Rule) -> None:
+    path = TESTS / f"test_{rule.spec.id}.py"
+    assert path.exists(), f"no {path.relative_to(TESTS.parent.parent)}"
+    assert rule.spec.id in path.read_text(), f"{path.name} does not name the rule it tests"
 
 
 def test_the_policy_file_may_name_every_rule_of_the_catalogue(tmp_path: Path) -> None:
