@@ -1,7 +1,10 @@
-"""The rule catalogue: one module per rule, each a `SPEC` plus a pure `evaluate`.
+"""The rule catalogue: modules of rules, each a `SPEC` plus a pure `evaluate`.
 
-Rules are listed explicitly (no package scanning) so that loading the catalogue costs only the
-imports of the rules themselves, and so that a rule is added in exactly one visible place.
+A module holds one rule, named after it, or one family of rules that differ only by resource
+type (`required_tags`: a `SPECS` entry per type, one docstring, one `evaluate`). Modules are
+listed explicitly (no package scanning) so that loading the catalogue costs only the imports of
+the rules themselves, and so that a rule is added in exactly one visible place. Rule ids are the
+catalogue's keys (`load_catalogue().rules`).
 """
 
 from policies.catalogue import Catalogue, Rule, load_catalogue
@@ -16,12 +19,7 @@ RULE_MODULES = (
     "rds_storage_encrypted",
     "ec2_instance_imdsv2_required",
     "ec2_metadata_defaults_imdsv2",
-    "ec2_instance_required_tags",
-    "ebs_volume_required_tags",
-    "s3_bucket_required_tags",
-    "rds_instance_required_tags",
-    "lambda_function_required_tags",
-    "dynamodb_table_required_tags",
+    "required_tags",  # <type>_required_tags: one rule per taggable resource type
     "root_user_activity",
     "root_access_keys_absent",
     "root_mfa_enabled",

@@ -2,6 +2,7 @@
 the specs (EventBridge patterns)."""
 
 import importlib
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ class Rule:
     spec: RuleSpec
     evaluate: Callable[[Any], Verdict]
     doc: str
+    module: str  # the catalogue module that declares it (`RULE_MODULES`)
 
 
 @dataclass(frozen=True)
@@ -233,24 +235,45 @@ def _camel(service: str) -> str:
     return "".join(part.capitalize() for part in service.replace("-", " ").split())
 
 
-def load_rule(module_name: str) -> Rule:
-    module = importlib.import_module(f"policies.{module_name}")
-    spec = getattr(module, "SPEC", None)
+def load_module(module_name: str) -> tuple[Rule, ...]:
+    """The rules one catalogue module declares.
+
+    A module declares one rule (`SPEC`, whose id is the module name) or a family (`SPECS`, one
+    rule per resource type, each id `<type>_<module name>`) judged by its one `evaluate` and
+    described by its one docstring.
+    """
+    where = f"policies.{module_name}"
+    module = importlib.import_module(where)
+    single = getattr(module, "SPEC", None)
+    family = getattr(module, "SPECS", None)
     evaluate = getattr(module, "evaluate", None)
     doc = module.__doc__ or ""
-    if not isinstance(spec, RuleSpec):
-        raise CatalogueError(f"policies.{module_name}: SPEC is missing or not a RuleSpec")
-    if spec.id != module_name:
-        raise CatalogueError(f"policies.{module_name}: SPEC.id is {spec.id!r}, not the module name")
+    if single is not None and family is not None:
+        raise CatalogueError(f"{where}: declares both SPEC and SPECS")
+    if family is None:
+        if not isinstance(single, RuleSpec):
+            raise CatalogueError(f"{where}: SPEC is missing or not a RuleSpec")
+        if single.id != module_name:
+            raise CatalogueError(f"{where}: SPEC.id is {single.id!r}, not the module name")
+        specs: tuple[RuleSpec, ...] = (single,)
+    else:
+        if not isinstance(family, tuple) or not family:
+            raise CatalogueError(f"{where}: SPECS is not a non-empty tuple of RuleSpecs")
+        for spec in family:
+            if not isinstance(spec, RuleSpec):
+                raise CatalogueError(f"{where}: SPECS holds {spec!r}, not a RuleSpec")
+            if not re.fullmatch(rf"[a-z][a-z0-9_]*_{module_name}", spec.id):
+                raise CatalogueError(f"{where}: {spec.id!r} in SPECS is not <type>_{module_name}")
+        specs = family
     if not callable(evaluate):
-        raise CatalogueError(f"policies.{module_name}: no evaluate function")
+        raise CatalogueError(f"{where}: no evaluate function")
     if "Scenarios:" not in doc:
-        raise CatalogueError(f"policies.{module_name}: the docstring lists no numbered Scenarios")
-    return Rule(spec=spec, evaluate=evaluate, doc=doc)
+        raise CatalogueError(f"{where}: the docstring lists no numbered Scenarios")
+    return tuple(Rule(spec=spec, evaluate=evaluate, doc=doc, module=module_name) for spec in specs)
 
 
 @cache
 def load_catalogue() -> Catalogue:
     from policies import RULE_MODULES  # noqa: PLC0415 - the list lives with the package
 
-    return Catalogue(load_rule(name) for name in RULE_MODULES)
+    return Catalogue(rule for name in RULE_MODULES for rule in load_module(name))

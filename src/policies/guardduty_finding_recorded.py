@@ -13,7 +13,7 @@ Scenarios:
                                                                        CRITICAL
 """
 
-from orgwarden.model.spec import GuardDutyFinding, RuleSpec, Scope, Severity, Status, Verdict
+from orgwarden.model.spec import GuardDutyFinding, RuleSpec, Severity, Status, Verdict
 from orgwarden.model.threats import RecordedFinding
 
 SPEC = RuleSpec(
@@ -22,7 +22,6 @@ SPEC = RuleSpec(
     description="GuardDuty reported a finding that no response rule handles.",
     resource_type="AwsAccount",
     reads="guardduty_finding",
-    scope=Scope.EVENT,
     severity=Severity.MEDIUM,
     finding_types=("Unusual Behaviors/Application",),
     triggers=(GuardDutyFinding(),),

@@ -23,7 +23,7 @@ Scenarios:
 from typing import Any
 
 from orgwarden.model.root import RootAction
-from orgwarden.model.spec import RootActivity, RuleSpec, Scope, Severity, Status, Verdict
+from orgwarden.model.spec import RootActivity, RuleSpec, Severity, Status, Verdict
 
 SPEC = RuleSpec(
     id="root_user_activity",
@@ -34,7 +34,6 @@ SPEC = RuleSpec(
     ),
     resource_type="AwsAccount",
     reads="root_action",
-    scope=Scope.EVENT,
     severity=Severity.CRITICAL,
     finding_types=(
         "Unusual Behaviors/User",

@@ -27,7 +27,7 @@ from typing import Any
 
 from orgwarden.model.bucket_policy import kind, public_statements
 from orgwarden.model.resources import AclGrant, BucketAccess
-from orgwarden.model.spec import CloudTrail, RuleSpec, Severity, Status, Verdict
+from orgwarden.model.spec import CloudTrail, RuleSpec, Severity, Status, Verdict, clip
 
 SPEC = RuleSpec(
     id="s3_bucket_public_access",
@@ -108,7 +108,7 @@ def evaluate(bucket: BucketAccess) -> Verdict:
             unread = " The ACL was not read: the policy alone makes the bucket public."
         return Verdict(
             status=Status.FAILED,
-            reason=_clip(
+            reason=clip(
                 f"Bucket is public ({' and '.join(access)}): " + "; ".join(parts) + "." + unread
             ),
             facts=facts,
@@ -138,7 +138,3 @@ def _public_grants(acl: Iterable[AclGrant]) -> list[dict[str, str]]:
             access = kind(read=not write or grant.permission == "FULL_CONTROL", write=write)
             found.append({"group": group, "permission": grant.permission, "access": access})
     return found
-
-
-def _clip(text: str, limit: int = 1024) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

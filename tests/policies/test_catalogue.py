@@ -8,17 +8,41 @@ import pytest
 from orgwarden.aws.readers import READERS
 from orgwarden.aws.remediations import REMEDIATIONS
 from orgwarden.engine.evaluator import parse_event
+from orgwarden.engine.policy import DEFAULT_PATH
+from orgwarden.model.policy_file import load_policy_file
 from orgwarden.model.spec import CloudTrail, ConfigItem, GuardDutyFinding, RootActivity, Trigger
 from policies import RULE_MODULES, load_catalogue
-from policies.catalogue import Catalogue, CatalogueError, Rule, load_rule
+from policies.catalogue import Catalogue, CatalogueError, Rule, load_module
 from tests.conftest import EVENTS
 
 CATALOGUE = load_catalogue()
 RULES = list(CATALOGUE.rules.values())
+TESTS = Path(__file__).parent
 
 
-def test_every_listed_module_is_loaded() -> None:
-    assert sorted(CATALOGUE.rules) == sorted(RULE_MODULES)
+def test_every_listed_module_is_loaded_and_names_its_rules() -> None:
+    assert list(dict.fromkeys(rule.module for rule in RULES)) == list(RULE_MODULES)
+    for rule in RULES:
+        # One rule: its module's name. A family: `<type>_<module name>`.
+        assert rule.spec.id == rule.module or rule.spec.id.endswith(f"_{rule.module}"), rule
+    families = {rule.module for rule in RULES if rule.spec.id != rule.module}
+    assert families == {"required_tags"}
+    assert len([r for r in RULES if r.module == "required_tags"]) == 6
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.spec.id)
+def test_every_rule_has_its_own_test_file(rule: Rule) -> None:
+    path = TESTS / f"test_{rule.spec.id}.py"
+    assert path.exists(), f"no {path.relative_to(TESTS.parent.parent)}"
+    assert rule.spec.id in path.read_text(), f"{path.name} does not name the rule it tests"
+
+
+def test_the_policy_file_may_name_every_rule_of_the_catalogue(tmp_path: Path) -> None:
+    modes = "".join(f"  {rule_id}: detect\n" for rule_id in CATALOGUE.rules)
+    text = DEFAULT_PATH.read_text().replace("modes: {}", "modes:\n" + modes.rstrip("\n"))
+    (tmp_path / "policy.yaml").write_text(text)
+    policy = load_policy_file(tmp_path / "policy.yaml", tuple(CATALOGUE.rules))
+    assert sorted(policy.modes) == sorted(CATALOGUE.rules)
 
 
 def fixture_for(trigger: Trigger) -> Path | None:
@@ -67,10 +91,18 @@ def test_every_rule_can_be_resolved_and_fixed(rule: Rule) -> None:
     assert not rule.spec.escalations or rule.spec.remediation, "escalation without a fix"
 
 
+def says_no_control_covers_it(rule: Rule) -> bool:
+    """A rule's docstring says "Controls: none"; a family's names the rule on that line."""
+    lines = [line for line in rule.doc.splitlines() if "Controls: none" in line]
+    if rule.spec.id == rule.module:
+        return bool(lines)
+    return any(f"`{rule.spec.id}`" in line for line in lines)
+
+
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.spec.id)
 def test_every_rule_maps_to_controls_and_lists_numbered_scenarios(rule: Rule) -> None:
     # A rule no published control covers says so in its docstring.
-    assert rule.spec.related_requirements() or "Controls: none" in rule.doc
+    assert rule.spec.related_requirements() or says_no_control_covers_it(rule)
     assert "  1. " in rule.doc
 
 
@@ -81,7 +113,7 @@ def test_a_rule_whose_id_is_not_its_module_name_fails_at_load(
 
     monkeypatch.setattr(module, "SPEC", module.SPEC.model_copy(update={"id": "something_else"}))
     with pytest.raises(CatalogueError, match="not the module name"):
-        load_rule("s3_bucket_public_access")
+        load_module("s3_bucket_public_access")
 
 
 def test_a_rule_without_scenarios_fails_at_load(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -89,7 +121,44 @@ def test_a_rule_without_scenarios_fails_at_load(monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.setattr(module, "__doc__", "No scenarios here.")
     with pytest.raises(CatalogueError, match="Scenarios"):
-        load_rule("s3_bucket_public_access")
+        load_module("s3_bucket_public_access")
+
+
+def test_a_family_rule_not_named_type_and_module_fails_at_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import policies.required_tags as module
+
+    renamed = module.SPECS[1].model_copy(update={"id": "ebs_volume_tags_required"})
+    monkeypatch.setattr(module, "SPECS", (module.SPECS[0], renamed, *module.SPECS[2:]))
+    with pytest.raises(CatalogueError, match="'ebs_volume_tags_required' in SPECS"):
+        load_module("required_tags")
+
+
+def test_a_family_without_scenarios_fails_at_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    import policies.required_tags as module
+
+    monkeypatch.setattr(module, "__doc__", "No scenarios here.")
+    with pytest.raises(CatalogueError, match="Scenarios"):
+        load_module("required_tags")
+
+
+def test_a_module_with_both_one_spec_and_a_family_fails_at_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import policies.required_tags as module
+
+    monkeypatch.setattr(module, "SPEC", module.SPECS[0], raising=False)
+    with pytest.raises(CatalogueError, match="both SPEC and SPECS"):
+        load_module("required_tags")
+
+
+def test_a_family_of_no_rules_fails_at_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    import policies.required_tags as module
+
+    monkeypatch.setattr(module, "SPECS", ())
+    with pytest.raises(CatalogueError, match="non-empty tuple"):
+        load_module("required_tags")
 
 
 def test_duplicate_rule_ids_are_refused() -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from orgwarden.model.policy_file import PolicyFile
 from orgwarden.model.resources import ResourceRef
-from orgwarden.model.spec import ConfigItem, Status
+from orgwarden.model.spec import ConfigItem, Status, clip
 from orgwarden.model.tags import TaggedResource
 from policies.catalogue import Catalogue, Rule
 
@@ -66,10 +66,6 @@ def tag_rules(catalogue: Catalogue) -> dict[str, TagRule]:
     return found
 
 
-def clip_annotation(text: str) -> str:
-    return text if len(text) <= ANNOTATION_LIMIT else text[: ANNOTATION_LIMIT - 1] + "…"
-
-
 def capture_time(item: Mapping[str, Any]) -> datetime:
     """The item's capture time: ISO text in invocation payloads, datetime from boto3."""
     value = item["configurationItemCaptureTime"]
@@ -83,7 +79,7 @@ def evaluation(item: Mapping[str, Any], compliance: str, annotation: str) -> dic
         "ComplianceResourceType": item["resourceType"],
         "ComplianceResourceId": item["resourceId"],
         "ComplianceType": compliance,
-        "Annotation": clip_annotation(annotation),
+        "Annotation": clip(annotation, ANNOTATION_LIMIT),
         "OrderingTimestamp": capture_time(item),
     }
 

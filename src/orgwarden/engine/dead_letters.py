@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from orgwarden.model.spec import clip
+
 
 class DeadLetterReason(StrEnum):
     MALFORMED = "malformed"  # not JSON, or not an event (or sweep task) of an accepted shape
@@ -104,7 +106,7 @@ def attributes(
     detail = _SQS_UNSAFE.sub("\ufffd", detail)
     values = {
         REASON: reason.value,
-        DETAIL: detail if len(detail) <= DETAIL_LIMIT else detail[: DETAIL_LIMIT - 1] + "…",
+        DETAIL: clip(detail, DETAIL_LIMIT),
         ORIGINAL_MESSAGE_ID: original_message_id,
         RECEIVE_COUNT: str(receive_count),
         EVENT_ID: _SQS_UNSAFE.sub("\ufffd", event_id or "")[:DETAIL_LIMIT],

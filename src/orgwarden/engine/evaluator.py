@@ -42,7 +42,7 @@ from orgwarden.model.events import EVENT_ADAPTER, CloudTrailEvent, Event, EventC
 from orgwarden.model.evidence import ActionRecord, EvidenceRecord
 from orgwarden.model.policy_file import PolicyFile
 from orgwarden.model.resources import ResourceRef
-from orgwarden.model.spec import Mode, Status, Verdict
+from orgwarden.model.spec import Mode, Status, Verdict, clip
 from policies import Catalogue, Rule
 from policies.catalogue import Match
 
@@ -392,7 +392,7 @@ class Evaluator:
         if decision.act is Act.EXEMPT:
             suppressed = Verdict(
                 status=Status.WARNING,
-                reason=_clip(f"{detected.reason} Suppressed: {decision.reason}"),
+                reason=clip(f"{detected.reason} Suppressed: {decision.reason}"),
                 facts=detected.facts,
                 severity=detected.severity,
             )
@@ -629,7 +629,3 @@ def _with_new_workflow(publication: Publication) -> dict[str, Any]:
         note_of = {"Text": note[:512], "UpdatedBy": "orgwarden", "UpdatedAt": finding["UpdatedAt"]}
         finding = {**finding, "Workflow": {"Status": status}, "Note": note_of}
     return finding
-
-
-def _clip(text: str, limit: int = 1024) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -7,7 +7,7 @@ from typing import Any
 from orgwarden.model.events import EventContext
 from orgwarden.model.evidence import ActionRecord
 from orgwarden.model.resources import ResourceRef
-from orgwarden.model.spec import RuleSpec, Severity, Status, Verdict
+from orgwarden.model.spec import RuleSpec, Severity, Status, Verdict, clip
 
 SCHEMA_VERSION = "2018-10-08"
 FIELD_PREFIX = "orgwarden/governance"  # ProductFields keys: <company>/<product>/<key>
@@ -100,7 +100,7 @@ def build_finding(
         "Description": _describe(detected, verdict, action),
         "Remediation": {"Recommendation": _recommendation(spec)},
         "ProductFields": {
-            f"{FIELD_PREFIX}/{key}": _clip(value, MAX_FIELD_VALUE)
+            f"{FIELD_PREFIX}/{key}": clip(value, MAX_FIELD_VALUE)
             for key, value in fields.items()
             if value
         },
@@ -126,7 +126,7 @@ def build_finding(
         finding["Compliance"]["StatusReasons"] = [
             {
                 "ReasonCode": f"ORGWARDEN_{compliance.value}",
-                "Description": _clip(verdict.reason, 2048),
+                "Description": clip(verdict.reason, 2048),
             }
         ]
     return finding
@@ -139,7 +139,7 @@ def _describe(detected: Verdict, verdict: Verdict, action: ActionRecord | None) 
         text += f" {action.reason}"
     if verdict is not detected and verdict.reason != detected.reason:
         text += f" Now: {verdict.reason}"
-    return _clip(text, MAX_DESCRIPTION)
+    return clip(text, MAX_DESCRIPTION)
 
 
 def _recommendation(spec: RuleSpec) -> dict[str, str]:
@@ -151,7 +151,3 @@ def _recommendation(spec: RuleSpec) -> dict[str, str]:
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -11,6 +11,6 @@ DEFAULT_PATH = Path(__file__).with_name("policy.yaml")
 
 @cache
 def default_policy(path: str | None = None) -> PolicyFile:
-    from policies import RULE_MODULES  # noqa: PLC0415 - avoids loading rules for a bare import
+    from policies import load_catalogue  # noqa: PLC0415 - avoids loading rules for a bare import
 
-    return load_policy_file(Path(path) if path else DEFAULT_PATH, RULE_MODULES)
+    return load_policy_file(Path(path) if path else DEFAULT_PATH, tuple(load_catalogue().rules))

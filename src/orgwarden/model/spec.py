@@ -112,13 +112,6 @@ class Periodic(BaseModel):
 Trigger = CloudTrail | ConfigItem | GuardDutyFinding | RootActivity | Periodic
 
 
-class Scope(StrEnum):
-    """What one finding is about."""
-
-    RESOURCE = "resource"  # the resource's current state: one finding per resource
-    EVENT = "event"  # one occurrence (a root login): one finding per event, never merged
-
-
 class RuleSpec(BaseModel):
     """The declaration of one rule. `id` equals the rule's module name (checked at load)."""
 
@@ -130,7 +123,6 @@ class RuleSpec(BaseModel):
     resource_type: str  # the ASFF resource type, e.g. AwsS3Bucket
     # The reader (in orgwarden.aws.readers) that builds `evaluate`'s input for one resource.
     reads: str
-    scope: Scope = Scope.RESOURCE
     severity: Severity
     finding_types: tuple[str, ...] = (
         "Software and Configuration Checks/AWS Security Best Practices",
@@ -162,13 +154,22 @@ class RuleSpec(BaseModel):
         ]
 
 
+# A verdict's reason fits a finding's Description (ASFF: 1024 characters).
+REASON_LIMIT = 1024
+
+
+def clip(text: str, limit: int = REASON_LIMIT) -> str:
+    """`text` within `limit` characters: a longer text is cut and ends with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class Verdict(BaseModel):
     """What a rule concluded about one resource, and why, in words on-call can act on."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     status: Status
-    reason: str = Field(max_length=1024)
+    reason: str = Field(max_length=REASON_LIMIT)
     # Facts behind the verdict (offending statements, grants, settings), kept in the evidence.
     facts: Mapping[str, Any] = Field(default_factory=dict)
     # Set when the severity comes from the evidence (a GuardDuty finding's own severity).

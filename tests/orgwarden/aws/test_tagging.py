@@ -21,7 +21,7 @@ from orgwarden.model.policy_file import PolicyFile
 from orgwarden.model.resources import ResourceRef
 from orgwarden.model.spec import Status
 from orgwarden.model.tags import TaggedResource
-from policies.tag_requirements import required_tags_verdict
+from policies.required_tags import required_tags_verdict
 from tests.conftest import member_context
 
 ACCOUNT = "310987654321"  # one account for the module: tests keep apart by resource names

@@ -6,9 +6,10 @@ import pytest
 
 from orgwarden.engine.policy import DEFAULT_PATH
 from orgwarden.model.policy_file import PolicyFileError, load_policy_file
-from policies import RULE_MODULES
+from policies import load_catalogue
 
 PACKAGED = DEFAULT_PATH.read_text()
+RULE_IDS = tuple(load_catalogue().rules)
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -30,7 +31,7 @@ def with_required(entries: str) -> str:
 
 
 def test_the_packaged_policy_file_loads_with_the_organization_standard() -> None:
-    policy = load_policy_file(DEFAULT_PATH, RULE_MODULES)
+    policy = load_policy_file(DEFAULT_PATH, RULE_IDS)
     required = {r.key: r.allowed for r in policy.tag_policy.required}
     assert required == {"app": (), "env": ("prod", "staging", "dev"), "team": (), "cost-center": ()}
     assert policy.tag_policy.grace_period_hours == 24
@@ -118,7 +119,7 @@ def test_an_override_with_an_alias_and_a_pattern_loads(tmp_path: Path) -> None:
 def test_a_mode_for_an_unknown_rule_fails(tmp_path: Path) -> None:
     text = PACKAGED.replace("modes: {}", "modes:\n  ec2_instance_imdsv2: enforce")
     with pytest.raises(PolicyFileError) as failure:
-        load_policy_file(write(tmp_path, text), RULE_MODULES)
+        load_policy_file(write(tmp_path, text), RULE_IDS)
     assert f"policy.yaml:{line_of(text, 'ec2_instance_imdsv2:')}:" in str(failure.value)
     assert "no rule named 'ec2_instance_imdsv2'" in str(failure.value)
 

@@ -1,5 +1,5 @@
-"""Scenario tables for root_user_activity, root_access_keys_absent and root_mfa_enabled (numbers
-cite the rules' docstrings; S-numbers cite scenarios.md: S14, S15)."""
+"""Scenario table for root_user_activity (numbers cite the rule's docstring; S-numbers cite
+../shared/reference/scenarios.md: S14)."""
 
 from datetime import UTC, datetime
 
@@ -7,9 +7,9 @@ import pytest
 
 from orgwarden.engine.evaluator import parse_event
 from orgwarden.model.resources import ResourceRef
-from orgwarden.model.root import RootAction, RootCredentials
+from orgwarden.model.root import RootAction
 from orgwarden.model.spec import Status
-from policies import load_catalogue, root_access_keys_absent, root_mfa_enabled, root_user_activity
+from policies import load_catalogue, root_user_activity
 from tests.conftest import EVENTS
 
 ACCOUNT = ResourceRef(
@@ -93,23 +93,3 @@ def test_scenario_14_a_root_api_call_routes_with_one_key_per_event() -> None:
 
 def test_scenario_6_a_service_acting_for_root_is_not_routed() -> None:
     assert routed("root/GetBucketAcl-invokedBy.json") == set()
-
-
-@pytest.mark.parametrize(
-    ("scenario", "keys", "status"), [(1, True, Status.FAILED), (2, False, Status.PASSED)]
-)
-def test_root_access_keys_absent_scenarios(scenario: int, keys: bool, status: Status) -> None:
-    state = RootCredentials(ref=ACCOUNT, access_keys_present=keys, mfa_enabled=True)
-    verdict = root_access_keys_absent.evaluate(state)
-    assert verdict.status is status, scenario
-    assert verdict.facts == {"AccountAccessKeysPresent": int(keys)}
-
-
-@pytest.mark.parametrize(
-    ("scenario", "mfa", "status"), [(1, False, Status.FAILED), (2, True, Status.PASSED)]
-)
-def test_root_mfa_enabled_scenarios(scenario: int, mfa: bool, status: Status) -> None:
-    state = RootCredentials(ref=ACCOUNT, access_keys_present=False, mfa_enabled=mfa)
-    verdict = root_mfa_enabled.evaluate(state)
-    assert verdict.status is status, scenario
-    assert verdict.facts == {"AccountMFAEnabled": int(mfa)}
