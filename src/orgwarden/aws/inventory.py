@@ -1,6 +1,7 @@
 """What exists in a member account and region, listed for the periodic sweep.
 
-One collector per resource type (ASFF), listing with the service's paginator, as the read role.
+One collector per listed resource type (ASFF), made from the type's registry entry, listing with
+the service's paginator, as the read role.
 A listing that describes its resources (DescribeInstances, DescribeVolumes, DescribeDBInstances)
 hands over what it says about each, so the rules' reads of the same facts cost no call; a
 listing of names only (ListBuckets, ListFunctions, ListTables) leaves the reads to the rules.
@@ -9,14 +10,13 @@ identifiers, in one call where the service allows it. Listing errors are transla
 reads: denied means NOT_AVAILABLE, never an empty account.
 """
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from orgwarden.aws.ec2_instances import DESCRIBE_INSTANCES
-from orgwarden.aws.encryption import DESCRIBE_DB_INSTANCES, DESCRIBE_VOLUMES
 from orgwarden.aws.errors import translated
 from orgwarden.aws.sessions import Sessions
+from orgwarden.model.resource_types import RESOURCE_TYPES, Listing, ResourceType
 
 
 @dataclass(frozen=True)
@@ -31,36 +31,55 @@ class Listed:
     facts: dict[str, Any] = field(default_factory=dict)
 
 
-List = Callable[[Any], Iterator[Listed]]
-Describe = Callable[[Any, Sequence[str]], Iterator[Listed]]
-
-
 @dataclass(frozen=True)
 class Collector:
+    """Lists one resource type as its registry entry's `Listing` describes."""
+
     resource_type: str
-    service: str
-    permissions: tuple[str, ...]
-    list_all: List
-    # Describes named resources in one call (a part of a listing); None: listing them gives
-    # nothing the rules would not read themselves, so a part only names them.
-    describe: Describe | None = None
-    # Resources one task judges; more are split into parts, each queued as its own task. Sized
-    # so that ten tasks (one SQS batch) fit well inside the evaluator's timeout: a bucket costs
-    # a few reads, an instance or a volume none beyond its listing.
-    part_size: int = 100
-    # Buckets are listed once per account (ListBuckets is global), not once per region.
-    home_region_only: bool = False
+    listing: Listing
+    # The fact a describing listing's items are kept as (the type's `described_by`).
+    described_by: str | None = None
+
+    @classmethod
+    def of(cls, entry: ResourceType) -> "Collector":
+        if entry.listing is None:
+            raise ValueError(f"{entry.name} is not listed")
+        return cls(entry.name, entry.listing, entry.described_by)
+
+    @property
+    def service(self) -> str:
+        return self.listing.service
+
+    @property
+    def permissions(self) -> tuple[str, ...]:
+        return (self.listing.permission,)
+
+    @property
+    def part_size(self) -> int:
+        return self.listing.part_size
+
+    @property
+    def home_region_only(self) -> bool:
+        return self.listing.home_region_only
 
     def collect(
         self, sessions: Sessions, *, account_id: str, region: str, role_name: str
     ) -> Iterator[Listed]:
         """Every resource of the type in the account and region, page by page."""
+        listing = self.listing
+        request: dict[str, Any] = {}
+        if listing.filters:
+            request["Filters"] = [
+                {"Name": f.name, "Values": list(f.values)} for f in listing.filters
+            ]
+        if listing.page_size:
+            request["PaginationConfig"] = {"PageSize": listing.page_size}
         principal = sessions.role_arn(account_id, role_name)
-        with translated(self.permissions[0], principal):
+        with translated(listing.permission, principal):
             client = sessions.client(
-                self.service, account_id=account_id, role_name=role_name, region=region
+                listing.service, account_id=account_id, role_name=role_name, region=region
             )
-            yield from self.list_all(client)
+            yield from self._listed(client, request)
 
     def collect_named(
         self,
@@ -73,128 +92,39 @@ class Collector:
     ) -> dict[str, Listed]:
         """What a listing would say about these resources (nothing, for a names-only type).
         One that no longer exists is left out: the rules' own reads then find it gone."""
-        if self.describe is None or not ids:
+        listing = self.listing
+        if listing.named_filter is None or not ids:
             return {}
+        # A filter, not the ids themselves: an id gone since the listing is left out instead
+        # of failing the call. No other filter: an instance terminated since is judged as such.
+        request = {"Filters": [{"Name": listing.named_filter, "Values": list(ids)}]}
         principal = sessions.role_arn(account_id, role_name)
-        with translated(self.permissions[0], principal):
+        with translated(listing.permission, principal):
             client = sessions.client(
-                self.service, account_id=account_id, role_name=role_name, region=region
+                listing.service, account_id=account_id, role_name=role_name, region=region
             )
-            return {listed.resource_id: listed for listed in self.describe(client, ids)}
+            return {listed.resource_id: listed for listed in self._listed(client, request)}
+
+    def _listed(self, client: Any, request: dict[str, Any]) -> Iterator[Listed]:
+        listing = self.listing
+        for page in client.get_paginator(listing.operation).paginate(**request):
+            for item in _items(page, listing.items):
+                resource_id = item if listing.id_field is None else item[listing.id_field]
+                region = item.get(listing.region_field) if listing.region_field else None
+                facts = {self.described_by: item} if listing.describes and self.described_by else {}
+                yield Listed(resource_id, region=region, facts=facts)
 
 
-def _pages(client: Any, operation: str, **request: Any) -> Iterator[dict[str, Any]]:
-    yield from client.get_paginator(operation).paginate(**request)
-
-
-def _buckets(s3: Any) -> Iterator[Listed]:
-    # With a page size (MaxBuckets), ListBuckets also names each bucket's region, so that the
-    # bucket is read and reported where it lives.
-    for page in _pages(s3, "list_buckets", PaginationConfig={"PageSize": 1000}):
-        for bucket in page.get("Buckets", []):
-            yield Listed(bucket["Name"], region=bucket.get("BucketRegion"))
-
-
-def _instances_in(pages: Iterator[dict[str, Any]]) -> Iterator[Listed]:
-    for page in pages:
-        for reservation in page["Reservations"]:
-            for instance in reservation["Instances"]:
-                yield Listed(instance["InstanceId"], facts={DESCRIBE_INSTANCES: instance})
-
-
-def _instances(ec2: Any) -> Iterator[Listed]:
-    # Terminated instances linger in the listing for an hour and cannot be judged.
-    states = ["pending", "running", "stopping", "stopped"]
-    live = [{"Name": "instance-state-name", "Values": states}]
-    return _instances_in(_pages(ec2, "describe_instances", Filters=live))
-
-
-def _named_instances(ec2: Any, ids: Sequence[str]) -> Iterator[Listed]:
-    # A filter, not InstanceIds: an id gone since the listing is left out instead of failing
-    # the call. No state filter: an instance terminated since is judged as terminated.
-    named = [{"Name": "instance-id", "Values": list(ids)}]
-    return _instances_in(_pages(ec2, "describe_instances", Filters=named))
-
-
-def _volumes_in(pages: Iterator[dict[str, Any]]) -> Iterator[Listed]:
-    for page in pages:
-        for volume in page["Volumes"]:
-            yield Listed(volume["VolumeId"], facts={DESCRIBE_VOLUMES: volume})
-
-
-def _volumes(ec2: Any) -> Iterator[Listed]:
-    return _volumes_in(_pages(ec2, "describe_volumes"))
-
-
-def _named_volumes(ec2: Any, ids: Sequence[str]) -> Iterator[Listed]:
-    named = [{"Name": "volume-id", "Values": list(ids)}]
-    return _volumes_in(_pages(ec2, "describe_volumes", Filters=named))
-
-
-def _db_instances_in(pages: Iterator[dict[str, Any]]) -> Iterator[Listed]:
-    for page in pages:
-        for db in page["DBInstances"]:
-            yield Listed(db["DBInstanceIdentifier"], facts={DESCRIBE_DB_INSTANCES: db})
-
-
-def _db_instances(rds: Any) -> Iterator[Listed]:
-    return _db_instances_in(_pages(rds, "describe_db_instances"))
-
-
-def _named_db_instances(rds: Any, ids: Sequence[str]) -> Iterator[Listed]:
-    named = [{"Name": "db-instance-id", "Values": list(ids)}]
-    return _db_instances_in(_pages(rds, "describe_db_instances", Filters=named))
-
-
-def _functions(lambda_: Any) -> Iterator[Listed]:
-    for page in _pages(lambda_, "list_functions"):
-        yield from (Listed(function["FunctionName"]) for function in page["Functions"])
-
-
-def _tables(dynamodb: Any) -> Iterator[Listed]:
-    for page in _pages(dynamodb, "list_tables"):
-        yield from (Listed(name) for name in page["TableNames"])
+def _items(page: dict[str, Any], path: Sequence[str]) -> list[Any]:
+    """The items at `path` in a page, each step a list (Reservations, then their Instances)."""
+    items: list[Any] = [page]
+    for key in path:
+        items = [item for parent in items for item in parent.get(key, [])]
+    return items
 
 
 COLLECTORS: dict[str, Collector] = {
-    collector.resource_type: collector
-    for collector in (
-        Collector(
-            "AwsS3Bucket",
-            "s3",
-            ("s3:ListAllMyBuckets",),
-            _buckets,
-            part_size=25,
-            home_region_only=True,
-        ),
-        # 200: the most values one EC2 filter takes (a part is described by its ids).
-        Collector(
-            "AwsEc2Instance",
-            "ec2",
-            ("ec2:DescribeInstances",),
-            _instances,
-            _named_instances,
-            part_size=200,
-        ),
-        Collector(
-            "AwsEc2Volume",
-            "ec2",
-            ("ec2:DescribeVolumes",),
-            _volumes,
-            _named_volumes,
-            part_size=200,
-        ),
-        Collector(
-            "AwsRdsDbInstance",
-            "rds",
-            ("rds:DescribeDBInstances",),
-            _db_instances,
-            _named_db_instances,
-            part_size=100,
-        ),
-        Collector("AwsLambdaFunction", "lambda", ("lambda:ListFunctions",), _functions, None, 50),
-        Collector("AwsDynamoDbTable", "dynamodb", ("dynamodb:ListTables",), _tables, None, 50),
-    )
+    name: Collector.of(entry) for name, entry in RESOURCE_TYPES.items() if entry.listing
 }
 # The account itself (account-wide settings) is one resource per account and region: no call.
 ACCOUNT = "AwsAccount"

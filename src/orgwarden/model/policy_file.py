@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from orgwarden.model.identifiers import ACCOUNT_ID_PATTERN
+from orgwarden.model.resource_types import TAGGABLE_TYPES
 from orgwarden.model.spec import Mode
 
 OU_ID_PATTERN = r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$"
@@ -75,16 +76,6 @@ class Scope(_Strict):
 class TagOverride(_Strict):
     scope: Scope
     required: tuple[RequiredTag, ...]
-
-
-TAGGABLE_TYPES = (
-    "AwsEc2Instance",
-    "AwsEc2Volume",
-    "AwsS3Bucket",
-    "AwsRdsDbInstance",
-    "AwsLambdaFunction",
-    "AwsDynamoDbTable",
-)
 
 
 class TagPolicy(_Strict):

@@ -4,14 +4,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from orgwarden.model.identifiers import (
-    AccountId,
-    Partition,
-    Region,
-    name_from_arn,
-    resource_arn,
-    resource_id_problem,
-)
+from orgwarden.model.identifiers import AccountId, Partition, Region
+from orgwarden.model.resource_types import name_from_arn, resource_arn, resource_id_problem
 
 BPA_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 

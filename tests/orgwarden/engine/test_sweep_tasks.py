@@ -163,7 +163,10 @@ def test_an_instance_task_reads_nothing_beyond_its_listing(
 @pytest.fixture
 def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Instances in parts of two, so that five make three tasks."""
-    small = dataclasses.replace(inventory.COLLECTORS["AwsEc2Instance"], part_size=2)
+    collector = inventory.COLLECTORS["AwsEc2Instance"]
+    small = dataclasses.replace(
+        collector, listing=dataclasses.replace(collector.listing, part_size=2)
+    )
     monkeypatch.setitem(inventory.COLLECTORS, "AwsEc2Instance", small)
 
 
