@@ -14,21 +14,16 @@ from orgwarden.model.resources import BucketAccess, PublicAccessBlock
 
 
 def _read_account(ctx: MemberContext) -> AccountPublicAccess:
-    block = s3.read_account_block(
-        ctx.client("s3control"), ctx.ref.account_id, ctx.principal, ctx.reads
-    )
-    return AccountPublicAccess(ref=ctx.ref, block=block)
+    return AccountPublicAccess(ref=ctx.ref, block=s3.read_account_block(ctx))
 
 
 def _read_bucket_settings(ctx: MemberContext) -> BucketAccess:
     """The bucket's own settings; the account's only when the bucket's are not all on (they
     do not change the verdict, but tell on-call whether the bucket is exposed meanwhile)."""
-    bucket_block = s3.read_bucket_block(ctx.client("s3"), ctx.ref, ctx.principal, ctx.reads)
+    bucket_block = s3.read_bucket_block(ctx)
     if bucket_block and bucket_block.fully_on:
         return BucketAccess(ref=ctx.ref, bucket_block=bucket_block, account_block=None)
-    account_block = s3.read_account_block(
-        ctx.client("s3control"), ctx.ref.account_id, ctx.principal, ctx.reads
-    )
+    account_block = s3.read_account_block(ctx)
     return BucketAccess(ref=ctx.ref, bucket_block=bucket_block, account_block=account_block)
 
 
@@ -72,5 +67,6 @@ REMEDIATIONS = (
         permissions=("s3:PutAccountPublicAccessBlock",),
         plan=_plan_account_block,
         apply=_apply_account_block,
+        changes=(s3.GET_ACCOUNT_BLOCK,),
     ),
 )

@@ -11,6 +11,7 @@ from orgwarden.model.resources import ResourceRef
 # DescribeInstances answers these for an id that does not exist (or no longer does).
 INSTANCE_GONE = ("InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed")
 DESCRIBE_INSTANCES = "ec2:DescribeInstances"
+GET_METADATA_DEFAULTS = "ec2:GetInstanceMetadataDefaults"
 
 
 def describe_instance(ec2: Any, ref: ResourceRef, principal: str) -> dict[str, Any]:
@@ -25,7 +26,8 @@ def describe_instance(ec2: Any, ref: ResourceRef, principal: str) -> dict[str, A
 
 
 def instance_of(ctx: MemberContext) -> dict[str, Any]:
-    """The instance of `ctx`, described once per sweep task (or taken from its listing)."""
+    """The instance of `ctx`, described once per unit of work (or taken from a sweep task's
+    listing)."""
     return ctx.once(
         DESCRIBE_INSTANCES, lambda: describe_instance(ctx.client("ec2"), ctx.ref, ctx.principal)
     )
@@ -91,8 +93,14 @@ def _apply_require(ctx: MemberContext, state: InstanceMetadataOptions) -> Change
 
 
 def _read_defaults(ctx: MemberContext) -> InstanceMetadataDefaults:
-    with translated("ec2:GetInstanceMetadataDefaults", ctx.principal):
-        level = ctx.client("ec2").get_instance_metadata_defaults().get("AccountLevel", {})
+    ec2 = ctx.client("ec2")
+
+    def read() -> dict[str, Any]:
+        with translated(GET_METADATA_DEFAULTS, ctx.principal):
+            level: dict[str, Any] = ec2.get_instance_metadata_defaults().get("AccountLevel", {})
+        return level
+
+    level = ctx.once(GET_METADATA_DEFAULTS, read)
     return InstanceMetadataDefaults(
         ref=ctx.ref,
         http_tokens=level.get("HttpTokens"),
@@ -146,6 +154,7 @@ REMEDIATIONS = (
         permissions=("ec2:ModifyInstanceMetadataOptions",),
         plan=_plan_require,
         apply=_apply_require,
+        changes=(DESCRIBE_INSTANCES,),
     ),
     # Require IMDSv2 for instances launched later in this account and region.
     Remediation(
@@ -153,6 +162,7 @@ REMEDIATIONS = (
         permissions=("ec2:ModifyInstanceMetadataDefaults",),
         plan=_plan_default,
         apply=_apply_default,
+        changes=(GET_METADATA_DEFAULTS,),
     ),
     # Stop (never terminate) an instance; its volumes and data stay. It contains a violation
     # rather than curing it, so it is verified by the instance's state, not by the rule.
@@ -161,6 +171,7 @@ REMEDIATIONS = (
         permissions=("ec2:StopInstances",),
         plan=_plan_stop,
         apply=_apply_stop,
+        changes=(DESCRIBE_INSTANCES,),
         disruptive=True,
         holds=lambda state: state.state in ("stopping", "stopped"),
     ),

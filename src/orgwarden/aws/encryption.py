@@ -10,7 +10,7 @@ from typing import Any
 
 from orgwarden.aws.errors import ResourceGone, call
 from orgwarden.aws.member import Change, MemberContext, Reader, Remediation
-from orgwarden.aws.s3 import NO_BUCKET
+from orgwarden.aws.s3 import BUCKET_GONE
 from orgwarden.model.encryption import (
     BucketEncryption,
     DbStorageEncryption,
@@ -23,6 +23,8 @@ NO_VOLUME = "InvalidVolume.NotFound"
 VOLUME_GONE = (NO_VOLUME, "InvalidVolume.Malformed")
 DESCRIBE_VOLUMES = "ec2:DescribeVolumes"
 DESCRIBE_DB_INSTANCES = "rds:DescribeDBInstances"
+GET_BUCKET_ENCRYPTION = "s3:GetEncryptionConfiguration"
+GET_EBS_DEFAULT = "ec2:GetEbsEncryptionByDefault"
 NO_DB_INSTANCE = "DBInstanceNotFound"
 SSE_S3 = "AES256"
 SSE_KMS = "aws:kms"
@@ -31,15 +33,15 @@ SSE_KMS = "aws:kms"
 def _read_bucket_encryption(ctx: MemberContext) -> BucketEncryption:
     s3 = ctx.client("s3")
     found = ctx.once(
-        "s3:GetEncryptionConfiguration",
+        GET_BUCKET_ENCRYPTION,
         lambda: call(
-            "s3:GetEncryptionConfiguration",
+            GET_BUCKET_ENCRYPTION,
             ctx.principal,
             lambda: s3.get_bucket_encryption(
                 Bucket=ctx.ref.resource_id, ExpectedBucketOwner=ctx.ref.account_id
             )["ServerSideEncryptionConfiguration"],
             absent=(NO_ENCRYPTION,),
-            gone=(NO_BUCKET,),
+            gone=BUCKET_GONE,
         ),
     )
     required = ctx.policy.remediation.s3_kms_key_id
@@ -93,7 +95,7 @@ def _apply_bucket_encryption(ctx: MemberContext, state: BucketEncryption) -> Cha
             ServerSideEncryptionConfiguration=target,
             ExpectedBucketOwner=ctx.ref.account_id,
         ),
-        gone=(NO_BUCKET,),
+        gone=BUCKET_GONE,
     )
     before = None
     if state.algorithm:
@@ -103,7 +105,10 @@ def _apply_bucket_encryption(ctx: MemberContext, state: BucketEncryption) -> Cha
 
 def _read_ebs_default(ctx: MemberContext) -> EbsDefaultEncryption:
     ec2 = ctx.client("ec2")
-    found = call("ec2:GetEbsEncryptionByDefault", ctx.principal, ec2.get_ebs_encryption_by_default)
+    found = ctx.once(
+        GET_EBS_DEFAULT,
+        lambda: call(GET_EBS_DEFAULT, ctx.principal, ec2.get_ebs_encryption_by_default),
+    )
     return EbsDefaultEncryption(
         ref=ctx.ref, enabled=bool(found and found["EbsEncryptionByDefault"])
     )
@@ -128,8 +133,8 @@ def _apply_ebs_default(ctx: MemberContext, state: EbsDefaultEncryption) -> Chang
 def _describe_one(
     ctx: MemberContext, operation: str, request: Callable[[], list[Any]], gone: tuple[str, ...]
 ) -> dict[str, Any]:
-    """The one resource a Describe call answers for `ctx` (read once per sweep task, or taken
-    from the task's listing); ResourceGone when it is not (or no longer) there."""
+    """The one resource a Describe call answers for `ctx` (read once per unit of work, or taken
+    from a sweep task's listing); ResourceGone when it is not (or no longer) there."""
 
     def read() -> dict[str, Any]:
         found = call(operation, ctx.principal, request, gone=gone)
@@ -209,6 +214,7 @@ REMEDIATIONS = (
         permissions=("s3:PutEncryptionConfiguration",),
         plan=_plan_bucket_encryption,
         apply=_apply_bucket_encryption,
+        changes=(GET_BUCKET_ENCRYPTION,),
     ),
     # Encrypt every new volume in the account and region (existing volumes are unchanged).
     Remediation(
@@ -216,5 +222,6 @@ REMEDIATIONS = (
         permissions=("ec2:EnableEbsEncryptionByDefault",),
         plan=_plan_ebs_default,
         apply=_apply_ebs_default,
+        changes=(GET_EBS_DEFAULT,),
     ),
 )

@@ -1,4 +1,10 @@
-"""AWS errors translated into what they mean for a verdict."""
+"""AWS errors translated into what they mean for a verdict: the one place a botocore
+`ClientError` from a member account is read.
+
+Access errors become `AccessDenied` (the verdict is NOT_AVAILABLE), the not-found codes a call
+documents become `ResourceGone` (NOT_APPLICABLE), the "not configured" codes it declares yield
+None (`call`), and anything else propagates to the batch's failure report.
+"""
 
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager

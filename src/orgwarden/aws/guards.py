@@ -5,6 +5,7 @@ from typing import Any
 
 from orgwarden.aws.errors import call
 from orgwarden.aws.member import Change, MemberContext, Reader, Remediation
+from orgwarden.aws.securityhub import HUB_NOT_ENABLED
 from orgwarden.model.events import CloudTrailDetail
 from orgwarden.model.guards import (
     Detector,
@@ -17,8 +18,14 @@ from orgwarden.model.guards import (
 )
 
 TRAIL_NOT_FOUND = ("TrailNotFoundException",)
-# Security Hub answers a disabled (never subscribed) account with this code.
-HUB_NOT_ENABLED = ("InvalidAccessException",)
+# The facts the readers read (`MemberContext.once`), each about the account and region.
+DESCRIBE_TRAILS = "cloudtrail:DescribeTrails"
+GET_TRAIL_STATUS = "cloudtrail:GetTrailStatus"
+LIST_DETECTORS = "guardduty:ListDetectors"
+GET_DETECTOR = "guardduty:GetDetector"
+DESCRIBE_RECORDERS = "config:DescribeConfigurationRecorders"
+DESCRIBE_RECORDER_STATUS = "config:DescribeConfigurationRecorderStatus"
+DESCRIBE_HUB = "securityhub:DescribeHub"
 
 
 # ---------------------------------------------------------------- CloudTrail
@@ -27,34 +34,44 @@ HUB_NOT_ENABLED = ("InvalidAccessException",)
 def read_trails(ctx: MemberContext) -> TrailCoverage:
     cloudtrail = ctx.client("cloudtrail")
     principal = ctx.principal
-    answer = call(
-        "cloudtrail:DescribeTrails",
-        principal,
-        lambda: cloudtrail.describe_trails(includeShadowTrails=True),
+    answer = ctx.once(
+        DESCRIBE_TRAILS,
+        lambda: call(
+            DESCRIBE_TRAILS,
+            principal,
+            lambda: cloudtrail.describe_trails(includeShadowTrails=True),
+        ),
     )
-    trails = []
-    for found in (answer or {}).get("trailList", []):
-        arn = found["TrailARN"]
+    listed = (answer or {}).get("trailList", [])
+
+    def statuses() -> dict[str, dict[str, Any]]:
         # A shadow trail's status is read by ARN from any region; a trail deleted in between
         # simply is not there.
-        status = call(
-            "cloudtrail:GetTrailStatus",
-            principal,
-            lambda arn=arn: cloudtrail.get_trail_status(Name=arn),
-            absent=TRAIL_NOT_FOUND,
-        )
-        if status is None:
-            continue
-        trails.append(
-            Trail(
-                name=found["Name"],
-                arn=arn,
-                home_region=found["HomeRegion"],
-                multi_region=bool(found.get("IsMultiRegionTrail")),
-                organization_trail=bool(found.get("IsOrganizationTrail")),
-                logging=bool(status.get("IsLogging")),
+        read = {
+            trail["TrailARN"]: call(
+                GET_TRAIL_STATUS,
+                principal,
+                lambda arn=trail["TrailARN"]: cloudtrail.get_trail_status(Name=arn),
+                absent=TRAIL_NOT_FOUND,
             )
+            for trail in listed
+        }
+        return {arn: status for arn, status in read.items() if status is not None}
+
+    # One fact for the statuses of all the listed trails (the fix changes them, not the list).
+    status_of = ctx.once(GET_TRAIL_STATUS, statuses)
+    trails = [
+        Trail(
+            name=trail["Name"],
+            arn=trail["TrailARN"],
+            home_region=trail["HomeRegion"],
+            multi_region=bool(trail.get("IsMultiRegionTrail")),
+            organization_trail=bool(trail.get("IsOrganizationTrail")),
+            logging=bool(status_of[trail["TrailARN"]].get("IsLogging")),
         )
+        for trail in listed
+        if trail["TrailARN"] in status_of
+    ]
     event_name = event_trail = None
     if isinstance(ctx.payload, CloudTrailDetail) and ctx.payload.event_source == (
         "cloudtrail.amazonaws.com"
@@ -110,19 +127,30 @@ def read_detectors(ctx: MemberContext) -> DetectorState:
         pages = guardduty.get_paginator("list_detectors").paginate()
         return [d for page in pages for d in page["DetectorIds"]]
 
-    detectors = []
-    for detector_id in call("guardduty:ListDetectors", principal, list_ids) or []:
-        found = call(
-            "guardduty:GetDetector",
-            principal,
-            lambda d=detector_id: guardduty.get_detector(DetectorId=d),
-            absent=("BadRequestException",),  # deleted in between
-        )
-        if found is not None:
-            detectors.append(
-                Detector(detector_id=detector_id, enabled=found.get("Status") == "ENABLED")
+    ids = ctx.once(LIST_DETECTORS, lambda: call(LIST_DETECTORS, principal, list_ids) or [])
+
+    def detectors() -> dict[str, dict[str, Any]]:
+        read = {
+            detector_id: call(
+                GET_DETECTOR,
+                principal,
+                lambda d=detector_id: guardduty.get_detector(DetectorId=d),
+                absent=("BadRequestException",),  # deleted in between
             )
-    return DetectorState(ref=ctx.ref, detectors=tuple(detectors))
+            for detector_id in ids
+        }
+        return {d: detector for d, detector in read.items() if detector is not None}
+
+    # One fact for the listed detectors' settings, as for the trails' statuses.
+    found = ctx.once(GET_DETECTOR, detectors)
+    return DetectorState(
+        ref=ctx.ref,
+        detectors=tuple(
+            Detector(detector_id=d, enabled=found[d].get("Status") == "ENABLED")
+            for d in ids
+            if d in found
+        ),
+    )
 
 
 def _plan_enable_detector(state: DetectorState) -> dict[str, Any]:
@@ -162,15 +190,15 @@ def _apply_enable_detector(ctx: MemberContext, state: DetectorState) -> Change:
 
 def read_recorders(ctx: MemberContext) -> RecorderState:
     config = ctx.client("config")
-    recorders = call(
-        "config:DescribeConfigurationRecorders",
-        ctx.principal,
-        config.describe_configuration_recorders,
+    recorders = ctx.once(
+        DESCRIBE_RECORDERS,
+        lambda: call(DESCRIBE_RECORDERS, ctx.principal, config.describe_configuration_recorders),
     )
-    statuses = call(
-        "config:DescribeConfigurationRecorderStatus",
-        ctx.principal,
-        config.describe_configuration_recorder_status,
+    statuses = ctx.once(
+        DESCRIBE_RECORDER_STATUS,
+        lambda: call(
+            DESCRIBE_RECORDER_STATUS, ctx.principal, config.describe_configuration_recorder_status
+        ),
     )
     by_name = {s["name"]: s for s in (statuses or {}).get("ConfigurationRecordersStatus", [])}
     found = []
@@ -214,8 +242,9 @@ def _apply_start_recorder(ctx: MemberContext, state: RecorderState) -> Change:
 
 def read_hub(ctx: MemberContext) -> HubState:
     securityhub = ctx.client("securityhub")
-    hub = call(
-        "securityhub:DescribeHub", ctx.principal, securityhub.describe_hub, absent=HUB_NOT_ENABLED
+    hub = ctx.once(
+        DESCRIBE_HUB,
+        lambda: call(DESCRIBE_HUB, ctx.principal, securityhub.describe_hub, absent=HUB_NOT_ENABLED),
     )
     if hub is None:
         return HubState(ref=ctx.ref, enabled=False)
@@ -267,6 +296,7 @@ REMEDIATIONS = (
         permissions=("cloudtrail:StartLogging",),
         plan=_plan_start_logging,
         apply=_apply_start_logging,
+        changes=(GET_TRAIL_STATUS,),
     ),
     # Enable the suspended detector, or create an enabled one when there is none.
     Remediation(
@@ -274,17 +304,20 @@ REMEDIATIONS = (
         permissions=("guardduty:CreateDetector", "guardduty:UpdateDetector"),
         plan=_plan_enable_detector,
         apply=_apply_enable_detector,
+        changes=(LIST_DETECTORS, GET_DETECTOR),
     ),
     Remediation(
         name="config_start_recorder",
         permissions=("config:StartConfigurationRecorder",),
         plan=_plan_start_recorder,
         apply=_apply_start_recorder,
+        changes=(DESCRIBE_RECORDER_STATUS,),
     ),
     Remediation(
         name="securityhub_enable_hub",
         permissions=("securityhub:EnableSecurityHub",),
         plan=_plan_enable_hub,
         apply=_apply_enable_hub,
+        changes=(DESCRIBE_HUB,),
     ),
 )

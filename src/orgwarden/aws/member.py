@@ -1,8 +1,10 @@
 """What a reader or a fix gets to work with in a member account, and how both are declared.
 
-Readers build a rule's `evaluate` input (one cheap read, as the read role); fixes change the
-resource (as the remediation role). Both declare the IAM actions they need: the member roles'
-policies are checked against these declarations.
+Readers build a rule's `evaluate` input (one cheap read, as the read role), asking for every
+fact through `MemberContext.once` so the unit of work's `ReadCache` reads it once; fixes change
+the resource (as the remediation role) and declare which of those facts they make stale. Both
+declare the IAM actions they need: the member roles' policies are checked against these
+declarations.
 """
 
 from collections.abc import Callable
@@ -10,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from orgwarden.aws.read_cache import NO_CACHE, ReadCache
 from orgwarden.aws.sessions import Sessions
-from orgwarden.aws.shared_reads import NO_SHARING, SharedReads
 from orgwarden.model.events import EventContext
 from orgwarden.model.policy_file import PolicyFile
 from orgwarden.model.resources import ResourceRef
@@ -29,8 +31,8 @@ class MemberContext:
     cause: EventContext | None = None
     # The account's organizational units, innermost first (ids and names), for per-OU policy.
     ous: tuple[str, ...] = ()
-    # Facts already read in this sweep task (the read role's only; fixes always read afresh).
-    reads: SharedReads = NO_SHARING
+    # The facts of the unit of work (the read role's only; fixes always read afresh).
+    reads: ReadCache = NO_CACHE
 
     @property
     def principal(self) -> str:
@@ -45,7 +47,8 @@ class MemberContext:
         )
 
     def once[T](self, fact: str, read: Callable[[], T], subject: str | None = None) -> T:
-        """A fact about this resource (or `subject`), read once per sweep task."""
+        """A fact about this resource (or `subject`, e.g. its account id), read once per unit
+        of work (a sweep task or an event); `fact` names the API action that reads it."""
         return self.reads.once(fact, subject or self.ref.arn, read)
 
 
@@ -77,4 +80,7 @@ class Remediation:
     # rather than cure it (tagging the creator does not add the missing tags). None: the rule
     # itself must pass after the fix.
     holds: Callable[[Any], bool] | None = None
+    # The facts (`MemberContext.once` names) that `apply` makes stale, forgotten for the
+    # resource and its account after the fix; none declared: everything known about both.
+    changes: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)

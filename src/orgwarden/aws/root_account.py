@@ -5,6 +5,8 @@ from orgwarden.aws.member import MemberContext, Reader
 from orgwarden.model.events import CloudTrailDetail
 from orgwarden.model.root import RootAction, RootCredentials
 
+GET_ACCOUNT_SUMMARY = "iam:GetAccountSummary"
+
 
 def read_root_action(ctx: MemberContext) -> RootAction:
     """The root action as the event recorded it: nothing is read from the account."""
@@ -28,7 +30,11 @@ def read_root_action(ctx: MemberContext) -> RootAction:
 def read_root_credentials(ctx: MemberContext) -> RootCredentials:
     # IAM is global: its endpoint is us-east-1 whatever region the sweep runs in.
     iam = ctx.client("iam", region="us-east-1")
-    answer = call("iam:GetAccountSummary", ctx.principal, iam.get_account_summary)
+    # One fact for both root rules (access keys, MFA).
+    answer = ctx.once(
+        GET_ACCOUNT_SUMMARY,
+        lambda: call(GET_ACCOUNT_SUMMARY, ctx.principal, iam.get_account_summary),
+    )
     summary = (answer or {}).get("SummaryMap", {})
     return RootCredentials(
         ref=ctx.ref,

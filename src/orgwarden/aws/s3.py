@@ -3,22 +3,20 @@
 import json
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from orgwarden.aws.errors import AccessDenied, ResourceGone, error_code, is_access_denied
+from orgwarden.aws.errors import call
 from orgwarden.aws.member import Change, MemberContext, Reader, Remediation
-from orgwarden.aws.shared_reads import NO_SHARING, SharedReads
 from orgwarden.model.bucket_policy import public_statements
 from orgwarden.model.resources import AclGrant, BucketAccess, PublicAccessBlock, ResourceRef
 
 NO_BPA = "NoSuchPublicAccessBlockConfiguration"
 NO_POLICY = "NoSuchBucketPolicy"
 NO_BUCKET = "NoSuchBucket"
+BUCKET_GONE = (NO_BUCKET,)
+GET_BUCKET_BLOCK = "s3:GetBucketPublicAccessBlock"
+GET_ACCOUNT_BLOCK = "s3:GetAccountPublicAccessBlock"
 
 
-def read_bucket_access(
-    s3: Any, s3control: Any, ref: ResourceRef, principal: str, reads: SharedReads = NO_SHARING
-) -> BucketAccess:
+def read_bucket_access(ctx: MemberContext) -> BucketAccess:
     """Read what decides whether a bucket is public, skipping what cannot change the verdict.
 
     Block Public Access first, bucket then account: once all four settings are on, nothing in the
@@ -26,34 +24,34 @@ def read_bucket_access(
     the bucket public on its own decides the verdict (and the fix blocks ACLs too): the ACL is
     then not read either.
     """
-    bucket = ref.resource_id
-    bucket_block = read_bucket_block(s3, ref, principal, reads)
+    ref, s3 = ctx.ref, ctx.client("s3")
+    bucket_block = read_bucket_block(ctx)
     if bucket_block and bucket_block.fully_on:
         return BucketAccess(ref=ref, bucket_block=bucket_block, account_block=None)
-    access = BucketAccess(
-        ref=ref,
-        bucket_block=bucket_block,
-        account_block=read_account_block(s3control, ref.account_id, principal, reads),
-    )
+    access = BucketAccess(ref=ref, bucket_block=bucket_block, account_block=read_account_block(ctx))
     if access.effective_block.fully_on:
         return access
-    policy = reads.once(
+    policy = ctx.once(
         "s3:GetBucketPolicy",
-        ref.arn,
-        lambda: _call(
+        lambda: call(
             "s3:GetBucketPolicy",
-            principal,
-            NO_POLICY,
-            lambda: s3.get_bucket_policy(Bucket=bucket)["Policy"],
+            ctx.principal,
+            lambda: s3.get_bucket_policy(Bucket=ref.resource_id)["Policy"],
+            absent=(NO_POLICY,),
+            gone=BUCKET_GONE,
         ),
     )
     document = json.loads(policy) if policy else None
     if not access.effective_block.restrict_public_buckets and public_statements(document):
         return access.model_copy(update={"policy": document})
-    acl = reads.once(
+    acl = ctx.once(
         "s3:GetBucketAcl",
-        ref.arn,
-        lambda: _call("s3:GetBucketAcl", principal, None, lambda: s3.get_bucket_acl(Bucket=bucket)),
+        lambda: call(
+            "s3:GetBucketAcl",
+            ctx.principal,
+            lambda: s3.get_bucket_acl(Bucket=ref.resource_id),
+            gone=BUCKET_GONE,
+        ),
     )
     return access.model_copy(
         update={
@@ -63,53 +61,52 @@ def read_bucket_access(
     )
 
 
-def read_bucket_block(
-    s3: Any, ref: ResourceRef, principal: str, reads: SharedReads = NO_SHARING
-) -> PublicAccessBlock | None:
-    found = reads.once(
-        "s3:GetBucketPublicAccessBlock",
-        ref.arn,
-        lambda: _call(
-            "s3:GetBucketPublicAccessBlock",
-            principal,
-            NO_BPA,
-            lambda: s3.get_public_access_block(Bucket=ref.resource_id)[
+def read_bucket_block(ctx: MemberContext) -> PublicAccessBlock | None:
+    """The bucket's own Block Public Access settings (None: none set)."""
+    s3 = ctx.client("s3")
+    found = ctx.once(
+        GET_BUCKET_BLOCK,
+        lambda: call(
+            GET_BUCKET_BLOCK,
+            ctx.principal,
+            lambda: s3.get_public_access_block(Bucket=ctx.ref.resource_id)[
                 "PublicAccessBlockConfiguration"
             ],
+            absent=(NO_BPA,),
+            gone=BUCKET_GONE,
         ),
     )
     return PublicAccessBlock.model_validate(found) if found else None
 
 
-def read_account_block(
-    s3control: Any, account_id: str, principal: str, reads: SharedReads = NO_SHARING
-) -> PublicAccessBlock | None:
+def read_account_block(ctx: MemberContext) -> PublicAccessBlock | None:
     """The account's Block Public Access settings (one fact per account, whatever the region)."""
-    found = reads.once(
-        "s3:GetAccountPublicAccessBlock",
-        account_id,
-        lambda: _call(
-            "s3:GetAccountPublicAccessBlock",
-            principal,
-            NO_BPA,
+    account_id, s3control = ctx.ref.account_id, ctx.client("s3control")
+    found = ctx.once(
+        GET_ACCOUNT_BLOCK,
+        lambda: call(
+            GET_ACCOUNT_BLOCK,
+            ctx.principal,
             lambda: s3control.get_public_access_block(AccountId=account_id)[
                 "PublicAccessBlockConfiguration"
             ],
+            absent=(NO_BPA,),
         ),
+        subject=account_id,
     )
     return PublicAccessBlock.model_validate(found) if found else None
 
 
 def put_bucket_block(s3: Any, ref: ResourceRef, principal: str, block: PublicAccessBlock) -> None:
-    _call(
+    call(
         "s3:PutBucketPublicAccessBlock",
         principal,
-        None,
         lambda: s3.put_public_access_block(
             Bucket=ref.resource_id,
             PublicAccessBlockConfiguration=block.as_api(),
             ExpectedBucketOwner=ref.account_id,
         ),
+        gone=BUCKET_GONE,
     )
 
 
@@ -119,27 +116,6 @@ def _grant(grant: dict[str, Any]) -> AclGrant:
     ident = grantee.get("URI") or grantee.get("ID") or grantee.get("EmailAddress") or ""
     return AclGrant(
         grantee_type=grantee_type, grantee=ident, permission=grant.get("Permission", "")
-    )
-
-
-def _call(operation: str, principal: str, absent_code: str | None, call: Any) -> Any:
-    """Run one S3 call; `absent_code` means "not configured" and yields None."""
-    try:
-        return call()
-    except ClientError as error:
-        code = error_code(error)
-        if absent_code and code == absent_code:
-            return None
-        if code == NO_BUCKET:
-            raise ResourceGone(f"bucket does not exist ({operation})") from error
-        if is_access_denied(error):
-            raise AccessDenied(operation, principal, str(error)) from error
-        raise
-
-
-def _read_access(ctx: MemberContext) -> BucketAccess:
-    return read_bucket_access(
-        ctx.client("s3"), ctx.client("s3control"), ctx.ref, ctx.principal, ctx.reads
     )
 
 
@@ -167,7 +143,7 @@ READERS = (
             "s3:GetBucketPolicy",
             "s3:GetBucketAcl",
         ),
-        read=_read_access,
+        read=read_bucket_access,
     ),
 )
 REMEDIATIONS = (
@@ -177,5 +153,6 @@ REMEDIATIONS = (
         permissions=("s3:PutBucketPublicAccessBlock",),
         plan=_plan_block,
         apply=_apply_block,
+        changes=(GET_BUCKET_BLOCK,),
     ),
 )

@@ -6,14 +6,14 @@ existing finding change only through BatchUpdateFindings (Security Hub ignores t
 
 import json
 from collections.abc import Iterator, Sequence
+from functools import partial
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from orgwarden.aws.errors import error_code
+from orgwarden.aws.errors import call, translated
 
 MAX_FINDINGS_PER_CALL = 100
 MAX_BYTES_PER_CALL = 6 * 1024 * 1024
+IMPORT = "securityhub:BatchImportFindings"
 
 
 class FindingImportFailed(Exception):
@@ -32,10 +32,14 @@ RETRYABLE_FAILURES = frozenset(
     {"ThrottlingException", "InternalException", "LimitExceededException"}
 )
 HUMAN_WORKFLOW = "SUPPRESSED"  # a person's waiver: orgwarden never overrides it
+# Security Hub answers an account that is not subscribed (hub disabled) with this code.
+HUB_NOT_ENABLED = ("InvalidAccessException",)
+# Who imports and updates findings, named in an AccessDenied (AWS's message names the ARN).
+WRITER = "the finding-writer role"
 
 
 class WorkflowUpdateFailed(Exception):
-    """Security Hub did not apply a workflow change; the message is retried."""
+    """Security Hub did not process a workflow change it was sent; the message is retried."""
 
 
 class SecurityHubNotEnabled(Exception):
@@ -46,7 +50,9 @@ class SecurityHubNotEnabled(Exception):
     """
 
 
-def import_findings(securityhub: Any, findings: Sequence[dict[str, Any]]) -> int:
+def import_findings(
+    securityhub: Any, findings: Sequence[dict[str, Any]], *, principal: str = WRITER
+) -> int:
     """Import in calls of at most 100 findings and 6 MB; returns how many calls were made.
 
     Findings refused for a transient reason are sent once more; any still refused are raised
@@ -56,19 +62,21 @@ def import_findings(securityhub: Any, findings: Sequence[dict[str, Any]]) -> int
     calls = 0
     by_id = {f["Id"]: f for f in findings}
     for batch in _batches(findings):
-        try:
-            answer = securityhub.batch_import_findings(Findings=batch)
-        except ClientError as error:
-            # Security Hub's answer for an account that is not subscribed (hub disabled).
-            if error_code(error) == "InvalidAccessException":
-                raise SecurityHubNotEnabled(str(error)) from error
-            raise
+        answer = call(
+            IMPORT,
+            principal,
+            partial(securityhub.batch_import_findings, Findings=batch),
+            absent=HUB_NOT_ENABLED,
+        )
+        if answer is None:
+            raise SecurityHubNotEnabled(f"{IMPORT}: {HUB_NOT_ENABLED[0]} (no hub to import into)")
         calls += 1
         failed.extend(answer.get("FailedFindings", []) if answer.get("FailedCount", 0) else [])
     retry = [by_id[f["Id"]] for f in failed if f.get("ErrorCode") in RETRYABLE_FAILURES]
     failed = [f for f in failed if f.get("ErrorCode") not in RETRYABLE_FAILURES]
     for batch in _batches(retry):
-        answer = securityhub.batch_import_findings(Findings=batch)
+        with translated(IMPORT, principal):
+            answer = securityhub.batch_import_findings(Findings=batch)
         calls += 1
         failed.extend(answer.get("FailedFindings", []) if answer.get("FailedCount", 0) else [])
     if failed:
@@ -76,15 +84,18 @@ def import_findings(securityhub: Any, findings: Sequence[dict[str, Any]]) -> int
     return calls
 
 
-def workflow_status(securityhub: Any, finding_id: str, product_arn: str) -> str | None:
+def workflow_status(
+    securityhub: Any, finding_id: str, product_arn: str, *, principal: str = WRITER
+) -> str | None:
     """The finding's workflow status in Security Hub, or None when it does not exist."""
-    answer = securityhub.get_findings(
-        Filters={
-            "Id": [{"Value": finding_id, "Comparison": "EQUALS"}],
-            "ProductArn": [{"Value": product_arn, "Comparison": "EQUALS"}],
-        },
-        MaxResults=1,
-    )
+    with translated("securityhub:GetFindings", principal):
+        answer = securityhub.get_findings(
+            Filters={
+                "Id": [{"Value": finding_id, "Comparison": "EQUALS"}],
+                "ProductArn": [{"Value": product_arn, "Comparison": "EQUALS"}],
+            },
+            MaxResults=1,
+        )
     for finding in answer.get("Findings", []):
         if finding.get("Id") == finding_id:
             status: str | None = finding.get("Workflow", {}).get("Status")
@@ -93,17 +104,21 @@ def workflow_status(securityhub: Any, finding_id: str, product_arn: str) -> str 
 
 
 def set_workflow(
-    securityhub: Any, finding_id: str, product_arn: str, status: str, note: str
+    securityhub: Any,
+    finding_id: str,
+    product_arn: str,
+    status: str,
+    note: str,
+    *,
+    principal: str = WRITER,
 ) -> None:
     """Move a finding's workflow (NOTIFIED, RESOLVED) with a note saying why."""
-    try:
+    with translated("securityhub:BatchUpdateFindings", principal):
         answer = securityhub.batch_update_findings(
             FindingIdentifiers=[{"Id": finding_id, "ProductArn": product_arn}],
             Workflow={"Status": status},
             Note={"Text": note[:512], "UpdatedBy": "orgwarden"},
         )
-    except ClientError as error:
-        raise WorkflowUpdateFailed(f"{finding_id}: {error_code(error)} {error}") from error
     if answer.get("UnprocessedFindings"):
         problem = answer["UnprocessedFindings"][0]
         raise WorkflowUpdateFailed(

@@ -1,23 +1,22 @@
-"""Clients for member accounts, through roles assumed per account and cached until near expiry."""
+"""Clients for member accounts, through roles assumed per account and cached until near expiry.
 
-import copy
-import json
+A client answers every call it is given: sharing what was read within a unit of work is the
+unit's `ReadCache` (`orgwarden.aws.read_cache`), which readers reach through
+`MemberContext.once`, not a layer beneath botocore.
+"""
+
 import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
 
-from orgwarden.aws.errors import AccessDenied, is_access_denied
+from orgwarden.aws.errors import translated
 
 # Refresh assumed credentials this long before they expire, so no call runs on a dying token.
 REFRESH_MARGIN = timedelta(minutes=5)
@@ -48,96 +47,6 @@ def _strip_account_host(request: Any, **_: Any) -> None:
 
 
 _ACCOUNT_LABEL = re.compile(r"^(https?://)\d{12}\.")
-
-
-# The member-account answers of the event being evaluated, by (client, service, operation,
-# parameters); see `reads_shared`.
-_event_reads: ContextVar[dict[tuple[str, str, str, str], tuple[Any, Any]] | None] = ContextVar(
-    "event_reads", default=None
-)
-READ_OPERATIONS = ("Get", "Describe", "List", "Head")
-# Answers that state what the resource is (found, absent, denied) and may be shared; throttled,
-# invalid or failed calls are not kept.
-SHARED_STATUSES = frozenset({200, 204, 206, 403, 404})
-_READ_KEY = "orgwarden.read_key"
-# Changes whose effect is confined to one sub-document of an S3 bucket (or the account's Block
-# Public Access): they forget only the reads of that document. Any other change forgets every
-# read of its service, e.g. ModifyInstanceMetadataOptions or CreateTags change what
-# DescribeInstances says, and PutBucketOwnershipControls can change what GetBucketAcl says.
-CONFINED_CHANGES: dict[tuple[str, str], frozenset[str]] = {
-    ("s3", change): frozenset(reads)
-    for changes, reads in (
-        (("PutBucketEncryption", "DeleteBucketEncryption"), ("GetBucketEncryption",)),
-        (("PutBucketTagging", "DeleteBucketTagging"), ("GetBucketTagging",)),
-        (
-            ("PutPublicAccessBlock", "DeletePublicAccessBlock"),
-            ("GetPublicAccessBlock", "GetBucketPolicyStatus"),
-        ),
-    )
-    for change in changes
-}
-
-
-@contextmanager
-def reads_shared() -> Iterator[None]:
-    """Within the block (one event), a member-account read made once answers every later
-    identical read, and any change to a service forgets what was read from it.
-
-    One event can trigger several rules about one resource (four about a new bucket), and a
-    FAILED verdict reads the resource's tags for exemptions: each would otherwise read the same
-    configuration again. A fix (any call that is not a Get/Describe/List/Head) forgets every
-    answer of its service that it can have changed (`CONFINED_CHANGES`; by default all of
-    them), so verification and the rules after it read anew what the fix touched.
-    """
-    token = _event_reads.set({})
-    try:
-        yield
-    finally:
-        _event_reads.reset(token)
-
-
-def forget_reads() -> None:
-    """Read again from now on (e.g. a resource reported gone right after its creation)."""
-    reads = _event_reads.get()
-    if reads is not None:
-        reads.clear()
-
-
-class _ReadSharing:
-    """botocore handlers for one member client, active inside `reads_shared`."""
-
-    def __init__(self, client: str, service: str) -> None:
-        self.client = client
-        # S3 Control's account settings are S3's: a change to either forgets both.
-        self.service = "s3" if service == "s3control" else service
-
-    def note(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
-        if _event_reads.get() is not None and model.name.startswith(READ_OPERATIONS):
-            parameters = json.dumps(params, sort_keys=True, default=str)
-            context[_READ_KEY] = (self.client, self.service, model.name, parameters)
-
-    def answer(self, model: Any, context: dict[str, Any], **_: Any) -> tuple[Any, Any] | None:
-        reads = _event_reads.get()
-        if reads is None:
-            return None
-        key = context.get(_READ_KEY)
-        if key is None:  # a change: what it can have changed may be stale
-            confined = CONFINED_CHANGES.get((self.service, model.name))
-            for stale in [
-                k for k in reads if k[1] == self.service and (confined is None or k[2] in confined)
-            ]:
-                del reads[stale]
-            return None
-        if key in reads:
-            http, parsed = reads[key]
-            return http, copy.deepcopy(parsed)
-        return None
-
-    def keep(self, http_response: Any, parsed: Any, context: dict[str, Any], **_: Any) -> None:
-        reads = _event_reads.get()
-        key = context.get(_READ_KEY)
-        if reads is not None and key and http_response.status_code in SHARED_STATUSES:
-            reads[key] = (http_response, copy.deepcopy(parsed))
 
 
 @dataclass
@@ -185,17 +94,11 @@ class Sessions:
             credentials = self._assumed(account_id, role_name)
             client = credentials.clients.get((region, service))
             if client is None:
-                key = (account_id, role_name, region, service)
                 client = self._base.client(
                     service, region_name=region, config=self._config, **credentials.keys
                 )
                 if service == "s3control" and self._endpoint_url:
                     client.meta.events.register("before-send.s3-control", _strip_account_host)
-                sharing = _ReadSharing("/".join(key), service)
-                client.meta.events.register("before-parameter-build", sharing.note)
-                # First, so an answered read is not sent (nor seen by other handlers).
-                client.meta.events.register_first("before-call.*.*", sharing.answer)
-                client.meta.events.register("after-call", sharing.keep)
                 credentials.clients[(region, service)] = client
                 self._trim()
             return client
@@ -228,12 +131,8 @@ class Sessions:
         role_arn = self.role_arn(account_id, role_name)
         if self._sts is None:
             self._sts = self._base.client("sts", config=self._config)
-        try:
+        with translated("sts:AssumeRole", role_arn):
             answer = self._sts.assume_role(RoleArn=role_arn, RoleSessionName=SESSION_NAME)
-        except ClientError as error:
-            if is_access_denied(error):
-                raise AccessDenied("sts:AssumeRole", role_arn, str(error)) from error
-            raise
         creds = answer["Credentials"]
         assumed = _Credentials(
             keys={

@@ -6,7 +6,8 @@ import re
 from typing import Any
 
 from orgwarden.aws import s3
-from orgwarden.aws.errors import ResourceGone, call
+from orgwarden.aws.ec2_instances import DESCRIBE_INSTANCES, instance_of
+from orgwarden.aws.errors import call
 from orgwarden.aws.member import Change, MemberContext, Reader, Remediation
 from orgwarden.model.events import GuardDutyDetail
 from orgwarden.model.threats import (
@@ -20,7 +21,8 @@ from orgwarden.model.threats import (
 
 QUARANTINE_TAG = "orgwarden:quarantine"  # value: the GuardDuty finding id
 SNAPSHOT_FINDING_TAG = "orgwarden:guardduty-finding"
-INSTANCE_GONE = ("InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed")
+DESCRIBE_SECURITY_GROUPS = "ec2:DescribeSecurityGroups"
+LIST_ACCESS_KEYS = "iam:ListAccessKeys"
 # GuardDuty finding ids are hex strings; they become tag values, so their form is checked.
 FINDING_ID = re.compile(r"^[A-Za-z0-9._:-]{1,256}$")
 # IAM user names: letters, digits and + = , . @ _ - (IAM's documented character set).
@@ -42,17 +44,8 @@ def finding_facts(ctx: MemberContext) -> GuardDutyFindingFacts:
 def read_instance(ctx: MemberContext) -> InstanceContainment:
     finding = finding_facts(ctx)
     ec2 = ctx.client("ec2")
-    instance_id = ctx.ref.resource_id
-    answer = call(
-        "ec2:DescribeInstances",
-        ctx.principal,
-        lambda: ec2.describe_instances(InstanceIds=[instance_id]),
-        gone=INSTANCE_GONE,
-    )
-    instances = [i for r in (answer or {}).get("Reservations", []) for i in r["Instances"]]
-    if not instances:
-        raise ResourceGone(f"instance {instance_id} not found")
-    instance = instances[0]
+    # The same fact the instance rules read: one DescribeInstances for all of them.
+    instance = instance_of(ctx)
     vpc_id = instance.get("VpcId")
     group_name = ctx.policy.remediation.quarantine_security_group_name
     group = _quarantine_group(ctx, ec2, vpc_id, group_name) if vpc_id else None
@@ -81,18 +74,24 @@ def read_instance(ctx: MemberContext) -> InstanceContainment:
 def _quarantine_group(
     ctx: MemberContext, ec2: Any, vpc_id: str, name: str
 ) -> dict[str, Any] | None:
-    answer = call(
-        "ec2:DescribeSecurityGroups",
-        ctx.principal,
-        lambda: ec2.describe_security_groups(
-            Filters=[
-                {"Name": "vpc-id", "Values": [vpc_id]},
-                {"Name": "group-name", "Values": [name]},
-            ]
-        ),
-    )
-    groups: list[dict[str, Any]] = (answer or {}).get("SecurityGroups", [])
-    return groups[0] if groups else None
+    """The quarantine group of the instance's VPC, kept as a fact of the instance (a fix's
+    context keeps nothing, so the fix reads it afresh)."""
+
+    def read() -> dict[str, Any] | None:
+        answer = call(
+            DESCRIBE_SECURITY_GROUPS,
+            ctx.principal,
+            lambda: ec2.describe_security_groups(
+                Filters=[
+                    {"Name": "vpc-id", "Values": [vpc_id]},
+                    {"Name": "group-name", "Values": [name]},
+                ]
+            ),
+        )
+        groups: list[dict[str, Any]] = (answer or {}).get("SecurityGroups", [])
+        return groups[0] if groups else None
+
+    return ctx.once(DESCRIBE_SECURITY_GROUPS, read)
 
 
 def _has_rules(group: dict[str, Any]) -> bool:
@@ -251,7 +250,10 @@ def read_access_key(ctx: MemberContext) -> AccessKeyContainment:
             pages = iam.get_paginator("list_access_keys").paginate(UserName=user_name)
             return {k["AccessKeyId"]: k["Status"] for p in pages for k in p["AccessKeyMetadata"]}
 
-        found = call("iam:ListAccessKeys", ctx.principal, keys, absent=("NoSuchEntity",))
+        found = ctx.once(
+            LIST_ACCESS_KEYS,
+            lambda: call(LIST_ACCESS_KEYS, ctx.principal, keys, absent=("NoSuchEntity",)),
+        )
         status = (found or {}).get(key_id, "Absent")
     return AccessKeyContainment(
         ref=ctx.ref, finding=finding, user_type=user_type, user_name=user_name, status=status
@@ -284,7 +286,7 @@ def _apply_deactivate_key(ctx: MemberContext, state: AccessKeyContainment) -> Ch
 
 def read_bucket(ctx: MemberContext) -> BucketContainment:
     finding = finding_facts(ctx)
-    block = s3.read_bucket_block(ctx.client("s3"), ctx.ref, ctx.principal)
+    block = s3.read_bucket_block(ctx)
     return BucketContainment(ref=ctx.ref, bucket_block=block, account_block=None, finding=finding)
 
 
@@ -326,6 +328,7 @@ REMEDIATIONS = (
         ),
         plan=_plan_quarantine,
         apply=_apply_quarantine,
+        changes=(DESCRIBE_INSTANCES, DESCRIBE_SECURITY_GROUPS),
         disruptive=True,
     ),
     Remediation(
@@ -333,5 +336,6 @@ REMEDIATIONS = (
         permissions=("iam:UpdateAccessKey",),
         plan=_plan_deactivate_key,
         apply=_apply_deactivate_key,
+        changes=(LIST_ACCESS_KEYS,),
     ),
 )

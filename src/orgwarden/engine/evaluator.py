@@ -20,6 +20,7 @@ from orgwarden.aws.errors import AccessDenied, ResourceGone
 from orgwarden.aws.evidence_store import EvidenceStore
 from orgwarden.aws.member import MemberContext, Remediation
 from orgwarden.aws.organization import Directory
+from orgwarden.aws.read_cache import NO_CACHE, ReadCache
 from orgwarden.aws.readers import READERS
 from orgwarden.aws.remediations import REMEDIATIONS
 from orgwarden.aws.securityhub import (
@@ -29,8 +30,7 @@ from orgwarden.aws.securityhub import (
     set_workflow,
     workflow_status,
 )
-from orgwarden.aws.sessions import Sessions, forget_reads, reads_shared
-from orgwarden.aws.shared_reads import NO_SHARING, SharedReads
+from orgwarden.aws.sessions import Sessions
 from orgwarden.aws.tags import read_tags
 from orgwarden.engine.dead_letters import DeadLetterReason
 from orgwarden.engine.decision import Act, Decision, Guards, decide
@@ -112,8 +112,8 @@ class Subject(NamedTuple):
     cause: EventContext | None
     payload: Any
     ous: tuple[str, ...]
-    # What the read role has read already in this sweep task (nothing, for an event).
-    reads: SharedReads = NO_SHARING
+    # What the read role has read already in this unit of work (a sweep task or an event).
+    reads: ReadCache = NO_CACHE
 
 
 # A create answered "not found" is usually a read that ran ahead of the service: retry it
@@ -189,39 +189,38 @@ class Evaluator:
     def _evaluate_all(
         self, matches: list[Match], refs: list[ResourceRef], cause: EventContext
     ) -> list[Outcome]:
-        """Evaluate an event's matches, sharing one scope: the prior states of their findings
-        in one read, the evidence in one transaction and the findings in one import per account
-        and region, sent at the end.
+        """Evaluate an event's matches, sharing one scope: each fact read once for all of them,
+        the prior states of their findings in one read, the evidence in one transaction and the
+        findings in one import per account and region, sent at the end.
 
         A fix that does not verify does not stop the other rules: every match is judged and
         recorded, then the first such failure is raised, so the queue retries the event.
         Another error stops the event, and what was judged before it is still sent.
         """
-        scope = EvaluationScope(reads=NO_SHARING)
+        scope = EvaluationScope()
         scope.states |= self.evidence.states(
             finding_id(m.rule.spec, ref, m.key) for m, ref in zip(matches, refs, strict=True)
         )
         outcomes: list[Outcome] = []
         not_verified: RemediationNotVerified | None = None
-        with reads_shared():  # the rules an event triggers read each part of a resource once
-            try:
-                for match, ref in zip(matches, refs, strict=True):
-                    try:
-                        outcome = self.evaluate_resource(
-                            match.rule,
-                            ref,
-                            cause,
-                            key=match.key,
-                            payload=match.payload,
-                            scope=scope,
-                        )
-                    except RemediationNotVerified as error:
-                        not_verified = not_verified or error
-                        continue
-                    if outcome:
-                        outcomes.append(outcome)
-            finally:
-                self.flush(scope)
+        try:
+            for match, ref in zip(matches, refs, strict=True):
+                try:
+                    outcome = self.evaluate_resource(
+                        match.rule,
+                        ref,
+                        cause,
+                        key=match.key,
+                        payload=match.payload,
+                        scope=scope,
+                    )
+                except RemediationNotVerified as error:
+                    not_verified = not_verified or error
+                    continue
+                if outcome:
+                    outcomes.append(outcome)
+        finally:
+            self.flush(scope)
         if not_verified:
             raise not_verified
         return outcomes
@@ -458,8 +457,8 @@ class Evaluator:
         return self.directory.ous(account_id)
 
     def _context(self, subject: Subject, role: str) -> MemberContext:
-        # Only the read role's reads are shared; a fix reads what it changes afresh.
-        reads = subject.reads if role == self.settings.read_role_name else NO_SHARING
+        # Only the read role's reads are kept; a fix reads what it changes afresh.
+        reads = subject.reads if role == self.settings.read_role_name else NO_CACHE
         return MemberContext(
             sessions=self.sessions,
             ref=subject.ref,
@@ -478,10 +477,7 @@ class Evaluator:
         delays = list(STALE_READ_DELAYS) if self._just_created(subject.cause) else []
         while True:
             try:
-                # Two rules with one reader (root keys and root MFA) share its answer.
-                state = subject.reads.once(
-                    f"reader:{reader.name}", subject.ref.arn, lambda: reader.read(context)
-                )
+                state = reader.read(context)
             except AccessDenied as error:
                 metrics.add_metric(name="AccessDenied", unit=MetricUnit.Count, value=1)
                 return None, Verdict(
@@ -491,7 +487,7 @@ class Evaluator:
                 if delays:
                     # Eventual consistency right after a create: read again before judging.
                     self.sleep(delays.pop(0))
-                    forget_reads()
+                    subject.reads.forget(subject.ref)
                     continue
                 return None, Verdict(
                     status=Status.NOT_APPLICABLE, reason=f"Resource is gone: {error}"
@@ -569,8 +565,8 @@ class Evaluator:
             return failed, action
         metrics.add_metric(name="Remediations", unit=MetricUnit.Count, value=1)
         # Verify: read the resource again, as the read role, and judge it with the same rule.
-        # Nothing read about it before the fix is trusted after it, by this rule or another.
-        subject.reads.forget(ref.arn, ref.account_id)
+        # What the fix changed is not trusted from before it, by this rule or another.
+        subject.reads.forget(ref, remediation.changes)
         state_after, after = self._read_and_evaluate(subject._replace(cause=None))
         if remediation.holds is None:
             verified = after.status is Status.PASSED

@@ -1,16 +1,17 @@
 """What the evaluations of one unit of work share, so that each costs few calls.
 
-The unit is a sweep task or one event. Within it, the prior states of all its findings are read
-in one batch, and the evidence records and Security Hub findings are sent in batches at its end
-(a transaction per 50 records, an import per account and region). A sweep task also reads each
-fact once for every rule judging it (`SharedReads`); an event reads fresh state (`NO_SHARING`)
-and shares its reads at the botocore level instead (`orgwarden.aws.sessions.reads_shared`).
+The unit is a sweep task or one event. Within it, each fact about a resource or its account is
+read once for every rule and exemption check judging it (`ReadCache`: a fix forgets what it
+declares it changes, so its verification reads that again), the prior states of all its
+findings are read in one batch, and the evidence records and Security Hub findings are sent in
+batches at its end (a transaction per 50 records, an import per account and region). A new unit
+of work starts with nothing known: it reads afresh.
 """
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from orgwarden.aws.shared_reads import SharedReads
+from orgwarden.aws.read_cache import ReadCache
 from orgwarden.model import evidence_items
 from orgwarden.model.evidence import EvidenceRecord
 from orgwarden.model.resources import ResourceRef
@@ -28,7 +29,7 @@ class Publication:
 
 @dataclass
 class EvaluationScope:
-    reads: SharedReads = field(default_factory=SharedReads)
+    reads: ReadCache = field(default_factory=ReadCache)
     # Findings' state items read before evaluating (None: never evaluated), by finding id.
     states: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     records: list[EvidenceRecord] = field(default_factory=list)

@@ -321,7 +321,7 @@ def run_task(
         evaluator.flush(scope)
         raise
     evaluator.flush(scope)
-    metrics.add_metric(name="SweepReads", unit=MetricUnit.Count, value=scope.reads.reads)
+    metrics.add_metric(name="SweepReads", unit=MetricUnit.Count, value=scope.reads.made)
     return run
 
 
