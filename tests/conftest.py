@@ -2,7 +2,7 @@
 
 import json
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,8 +13,10 @@ import pytest
 
 from orgwarden.aws.member import MemberContext
 from orgwarden.aws.sessions import Sessions
+from orgwarden.engine.evaluator import Evaluator
 from orgwarden.engine.policy import default_policy
-from orgwarden.engine.runtime import event_service
+from orgwarden.engine.runtime import build_evaluator, event_service
+from orgwarden.engine.settings import Settings
 from orgwarden.model.resources import ResourceRef
 from orgwarden_harness.simulation import SimulatedOrganization, build_organization, moto_endpoint
 
@@ -79,6 +81,22 @@ def lambda_env(
 
     yield configure
     event_service.cache_clear()
+
+
+def evaluator_as_deployed(
+    modes: Mapping[str, Any] | None = None,
+    *,
+    sessions: Sessions | None = None,
+    settings: Settings | None = None,
+    **build: Any,
+) -> Evaluator:
+    """The evaluator as the runtime builds it (`build_evaluator`), from the evaluator function's
+    environment that `lambda_env` gave the process: the simulated organization's tables, its
+    directory and its control table. `modes` replace the environment's rule modes; `build`
+    passes a policy file, a clock or a sleep."""
+    if settings is None:
+        settings = Settings() if modes is None else Settings(modes=dict(modes))  # type: ignore[call-arg]
+    return build_evaluator(settings, sessions or Sessions(), **build)
 
 
 @pytest.fixture

@@ -9,21 +9,10 @@ from typing import Any
 
 import pytest
 
-from orgwarden.aws.evidence_store import EvidenceStore
-from orgwarden.aws.sessions import Sessions
-from orgwarden.engine.evaluator import Evaluator, parse_event
-from orgwarden.engine.policy import default_policy
-from orgwarden.engine.settings import Settings
+from orgwarden.engine.evaluator import parse_event
 from orgwarden_harness.instance_drift import launch_instance
-from orgwarden_harness.simulation import (
-    EVIDENCE_TABLE,
-    HOME_REGION,
-    IDEMPOTENCY_TABLE,
-    SimulatedOrganization,
-    cloudtrail_event,
-)
-from policies import load_catalogue
-from tests.conftest import Configure
+from orgwarden_harness.simulation import HOME_REGION, SimulatedOrganization, cloudtrail_event
+from tests.conftest import Configure, evaluator_as_deployed
 
 RULE = "ec2_instance_required_tags"
 DEVELOPER = "arn:aws:sts::{account}:assumed-role/DeveloperAccess/jane.doe@example.com"
@@ -79,18 +68,7 @@ def test_scenario_12_an_untagged_instance_gets_its_creator_tagged_then_is_stoppe
 
     # A day and an hour later, a Config item change for the instance: the grace period is over.
     later = datetime.now(UTC) + timedelta(hours=25)
-    evaluator = Evaluator(
-        Settings(
-            evidence_table=EVIDENCE_TABLE,
-            idempotency_table=IDEMPOTENCY_TABLE,
-            modes={RULE: "enforce"},
-        ),
-        Sessions(),
-        load_catalogue(),
-        EvidenceStore(Sessions().home_client("dynamodb"), EVIDENCE_TABLE),
-        default_policy(),
-        clock=lambda: later,
-    )
+    evaluator = evaluator_as_deployed({RULE: "enforce"}, clock=lambda: later)
     config_event = {
         "version": "0",
         "id": "5a7c1e2f-3b4d-4e6f-8a9b-0c1d2e3f4a5b",

@@ -63,13 +63,19 @@ _SQS_UNSAFE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]
 
 
 def event_identity(body: str) -> str | None:
-    """The id the evaluator records an event under, read without validating the event: a
-    CloudTrail record's `eventID` (the same call delivered twice has one), else the
-    EventBridge envelope's `id`. None when the body has neither."""
+    """The id the evaluator records an event under, read from a message body without
+    validating the event (`identity_of`). None when the body has none."""
     try:
         raw = json.loads(body)
     except ValueError:
         return None
+    return identity_of(raw)
+
+
+def identity_of(raw: Any) -> str | None:
+    """The id of a message read as JSON, valid or not: a CloudTrail record's `eventID` (the
+    same call delivered twice has one), else the EventBridge envelope's `id`. None when the
+    message has neither (a sweep task)."""
     if not isinstance(raw, dict):
         return None
     detail = raw.get("detail")

@@ -1,7 +1,8 @@
 """The evaluator: one event in, verdicts out, through the same path for every rule.
 
-parse -> route -> resolve (read role) -> evaluate (pure) -> decide -> remediate (remediation
-role) -> verify (read again, evaluate again) -> record evidence -> publish (finding-writer role).
+parse (`orgwarden.engine.messages`) -> route -> trust (`orgwarden.engine.trust`) -> resolve
+(read role) -> evaluate (pure) -> decide -> remediate (remediation role) -> verify (read again,
+evaluate again) -> record evidence -> publish (finding-writer role).
 """
 
 import time
@@ -13,7 +14,6 @@ from typing import Any, NamedTuple
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, ValidationError
-from pydantic_core import from_json
 
 from orgwarden.aws.control_table import ControlTable
 from orgwarden.aws.errors import AccessDenied, ResourceGone
@@ -36,9 +36,11 @@ from orgwarden.engine.dead_letters import DeadLetterReason
 from orgwarden.engine.decision import Act, Decision, Guards, decide
 from orgwarden.engine.exemptions import ExemptionCheck, find_exemption
 from orgwarden.engine.findings import build_finding, finding_id, product_arn
+from orgwarden.engine.messages import RejectedEvent, Task, parse_message, problems
 from orgwarden.engine.scope import EvaluationScope, Publication
 from orgwarden.engine.settings import Settings
-from orgwarden.model.events import EVENT_ADAPTER, CloudTrailEvent, Event, EventContext
+from orgwarden.engine.trust import Trust
+from orgwarden.model.events import CloudTrailEvent, Event, EventContext
 from orgwarden.model.evidence import ActionRecord, EvidenceRecord
 from orgwarden.model.policy_file import PolicyFile
 from orgwarden.model.resources import ResourceRef
@@ -48,18 +50,6 @@ from policies.catalogue import Match
 
 logger = Logger(child=True)
 metrics = Metrics()
-
-
-class RejectedEvent(Exception):
-    """The event cannot be processed as sent (malformed, or an identifier of the wrong format).
-
-    Raised with a message that names the field and a machine-readable `reason`; the handler
-    parks the message in the dead-letter queue with both. It is never treated as compliant.
-    """
-
-    def __init__(self, message: str, reason: DeadLetterReason = DeadLetterReason.MALFORMED) -> None:
-        super().__init__(message)
-        self.reason = reason
 
 
 class RemediationNotVerified(Exception):
@@ -83,25 +73,12 @@ class Outcome(BaseModel):
 
 
 def parse_event(body: str) -> tuple[Event, dict[str, Any]]:
-    """Parse an SQS message body into an accepted event, or reject it with a precise reason."""
-    try:
-        # pydantic's JSON parser: about four times faster than json.loads on these events.
-        raw = from_json(body)
-    except ValueError as error:
-        raise RejectedEvent(f"body is not JSON: {error}") from error
-    if not isinstance(raw, dict):
-        raise RejectedEvent(f"body is JSON {type(raw).__name__}, not an EventBridge event object")
-    try:
-        event = EVENT_ADAPTER.validate_python(raw)
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '<event>'}: {e['msg']}"
-            for e in error.errors(include_url=False)[:5]
-        )
-        raise RejectedEvent(
-            f"event {str(raw.get('id', '<no id>'))[:64]} rejected: {problems}"
-        ) from error
-    return event, raw
+    """The event a message body holds, with its JSON, or RejectedEvent saying why there is
+    none: `parse_message` for those that hold an event (tools, benchmarks, tests)."""
+    received = parse_message(body)
+    if isinstance(received.message, Task):
+        raise RejectedEvent(f"body holds a {received.message.kind} task, not an event")
+    return received.message, received.raw
 
 
 class Subject(NamedTuple):
@@ -135,11 +112,14 @@ class Evaluator:
         evidence: EvidenceStore,
         policy: PolicyFile,
         *,
-        control: ControlTable | None = None,
-        directory: Directory | None = None,
+        control: ControlTable,
+        directory: Directory,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        if control is None or directory is None:
+            # Without them the fix lease and the trust check would be skipped, silently.
+            raise TypeError("an Evaluator needs its control table and the organization directory")
         self.settings = settings
         self.sessions = sessions
         self.catalogue = catalogue
@@ -147,6 +127,7 @@ class Evaluator:
         self.policy = policy
         self.control = control
         self.directory = directory
+        self.trust = Trust(directory)
         self.clock = clock
         self.sleep = sleep
 
@@ -180,7 +161,7 @@ class Evaluator:
             logger.warning("no rule listens to this event", extra={"event_id": event.id})
             metrics.add_metric(name="EventsUnrouted", unit=MetricUnit.Count, value=1)
             return []
-        self._check_trust(event, matches)
+        self.trust.check_event(event, (m.account_id for m in matches))
         # Validate every identifier before the first API call for any of them.
         refs = [self._ref(m.rule, m.resource_id, m.account_id, m.region) for m in matches]
         evaluate = partial(self._evaluate_all, matches, refs, EventContext.of(event))
@@ -224,35 +205,6 @@ class Evaluator:
         if not_verified:
             raise not_verified
         return outcomes
-
-    def _check_trust(self, event: Event, matches: list[Match]) -> None:
-        """Act only for accounts of our organization, on events their own account delivered.
-
-        The bus admits only the organization's accounts, and EventBridge refuses `aws.*`
-        sources from PutEvents, so an event claiming another account's CloudTrail is forged or
-        misrouted. GuardDuty findings legitimately arrive from the delegated administrator.
-        """
-        if (
-            isinstance(event, CloudTrailEvent)
-            and event.account
-            and event.account != event.detail.recipient_account_id
-        ):
-            metrics.add_metric(name="EventsUntrusted", unit=MetricUnit.Count, value=1)
-            raise RejectedEvent(
-                f"event {event.id} was delivered by account {event.account} but claims account "
-                f"{event.detail.recipient_account_id}",
-                DeadLetterReason.UNTRUSTED_ACCOUNT,
-            )
-        if self.directory is None:
-            return
-        for account in sorted({event.account, *(m.account_id for m in matches)} - {""}):
-            if not self.directory.is_member(account):
-                metrics.add_metric(name="EventsUntrusted", unit=MetricUnit.Count, value=1)
-                raise RejectedEvent(
-                    f"event {event.id}: account {account} is not an active member of the "
-                    "organization",
-                    DeadLetterReason.UNTRUSTED_ACCOUNT,
-                )
 
     def evaluate_resource(
         self,
@@ -452,7 +404,7 @@ class Evaluator:
 
     def _ous(self, account_id: str) -> tuple[str, ...]:
         """The account's OUs, looked up only when the policy file scopes anything by OU."""
-        if self.directory is None or not self.policy.scopes_by_ou:
+        if not self.policy.scopes_by_ou:
             return ()
         return self.directory.ous(account_id)
 
@@ -520,8 +472,6 @@ class Evaluator:
 
     def _coordinate(self, subject: Subject, fid: str, guards: Guards) -> Guards:
         """Take the fix lease and a rate-limit slot; the guards say which one was refused."""
-        if self.control is None:
-            return guards
         now = self.clock()
         owner = f"{subject.cause.event_id if subject.cause else 'sweep'}#{fid}"
         limit = self.policy.rate_limit
@@ -598,9 +548,9 @@ def resource_ref(rule: Rule, resource_id: Any, account_id: str, region: str) -> 
             region=region,
         )
     except ValidationError as error:
-        problems = "; ".join(e["msg"] for e in error.errors(include_url=False))
         raise RejectedEvent(
-            f"{rule.spec.id}: resource id rejected: {problems}", DeadLetterReason.INVALID_IDENTIFIER
+            f"{rule.spec.id}: resource id rejected: {problems(error)}",
+            DeadLetterReason.INVALID_IDENTIFIER,
         ) from error
 
 

@@ -3,10 +3,14 @@ container (lazily, so importing a handler stays cheap and tests can set the envi
 """
 
 import math
+import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from functools import cache, partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -19,17 +23,41 @@ from orgwarden.aws.evidence_store import EvidenceStore
 from orgwarden.aws.organization import Directory
 from orgwarden.aws.sessions import Sessions
 from orgwarden.aws.task_queue import send_bodies
+from orgwarden.engine import dead_letters
 from orgwarden.engine.config_rule import TagComplianceRule
-from orgwarden.engine.evaluator import Evaluator, Outcome, parse_event
+from orgwarden.engine.evaluator import Evaluator, Outcome
+from orgwarden.engine.messages import (
+    AccountSweep,
+    Received,
+    RejectedEvent,
+    SweepTask,
+    Task,
+    parse_message,
+)
 from orgwarden.engine.policy import default_policy
 from orgwarden.engine.settings import ConfigRuleSettings, Settings, SweepSettings
-from orgwarden.engine.sweep import AccountSweep, Producer, SweepTask, Task, expand_account, run_task
+from orgwarden.engine.sweep import Producer, expand_account, run_task
+from orgwarden.engine.trust import Trust
 from orgwarden.model.events import Event, EventContext
+from orgwarden.model.policy_file import PolicyFile
 from policies import load_catalogue
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+# The evaluator function's own logger (one logger per service name): the handler's records
+# and these share their correlation id.
+logger = Logger(service="orgwarden")
+metrics = Metrics()
 
 
 class EventService:
-    """Parses a queued message and evaluates the event it carries at most once.
+    """Takes one queued message to its end: evaluated at most once, or parked with a reason.
+
+    Every received message ends evaluated (its verdicts in the evidence table) or parked in the
+    dead-letter queue with a machine-readable reason (`orgwarden.engine.dead_letters`): a
+    rejected message at once, a transient failure on the queue's last allowed receive. Other
+    failures propagate, and the batch reports them, so SQS delivers exactly those again.
 
     The idempotency key is the event's id (a CloudTrail record's eventID): a redelivered event
     is not evaluated again. When one of its rules failed (a fix that did not verify, an error),
@@ -60,12 +88,69 @@ class EventService:
         # The evaluation queue (SQS client, URL), where sweep tasks queue further tasks.
         self.queue = queue
 
-    @staticmethod
-    def parse(body: str) -> tuple[Event, dict[str, Any]]:
-        """Parse a message body, or raise RejectedEvent before it costs an idempotency record."""
-        return parse_event(body)
+    def handle(self, record: "SQSRecord") -> Any:
+        """One record of an SQS batch: its body parsed once, then the event evaluated or the
+        sweep task run; a rejection is logged, counted and parked, as is a last failure."""
+        logger.set_correlation_id(None)  # never let the previous record's id label this one
+        received: Received | None = None
+        try:
+            received = parse_message(record.body)
+            logger.set_correlation_id(received.correlation_id)
+            if isinstance(received.message, Task):
+                return self._task(received.message)
+            return self._event(received.message, received.raw)
+        except RejectedEvent as error:
+            logger.error(
+                "event rejected",
+                extra={"message_id": record.message_id, "reason": str(error), "code": error.reason},
+            )
+            metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
+            identity = received.identity if received else error.identity
+            if not self._parked(record, error, error.reason, identity):
+                raise
+            return []
+        except Exception as error:
+            if not self._parked(record, error, None, received.identity if received else None):
+                raise  # a batch item failure: SQS delivers it again
+            return []
 
-    def handle(self, parsed: Event, raw: dict[str, Any]) -> list[dict[str, Any]]:
+    def _parked(
+        self,
+        record: "SQSRecord",
+        error: Exception,
+        reason: dead_letters.DeadLetterReason | None,
+        identity: str | None,
+    ) -> bool:
+        """Park the message in the dead-letter queue if it is rejected or out of retries.
+
+        Without a configured queue nothing is parked here; the queue's redrive policy is then
+        the only way to the dead-letter queue (a message without a reason).
+        """
+        attributes = record.raw_event.get("attributes", {})
+        receive_count = int(attributes.get("ApproximateReceiveCount", 1))
+        parked = dead_letters.park_now(reason, receive_count, self.max_receive_count)
+        if parked is None or self.dead_letters is None:
+            return False
+        if parked is dead_letters.DeadLetterReason.RETRIES_EXHAUSTED:
+            logger.exception(
+                "retries exhausted: parked in the dead-letter queue",
+                extra={"message_id": record.message_id, "receive_count": receive_count},
+            )
+        self.dead_letters.park(
+            record.body,
+            dead_letters.attributes(
+                parked,
+                str(error) or type(error).__name__,
+                original_message_id=record.message_id,
+                receive_count=receive_count,
+                event_id=identity,
+                error=type(error).__name__,
+            ),
+        )
+        metrics.add_metric(name="EventsDeadLettered", unit=MetricUnit.Count, value=1)
+        return True
+
+    def _event(self, parsed: Event, raw: dict[str, Any]) -> list[dict[str, Any]]:
         # EventBridge marks a replayed event with the replay's name (PutEvents cannot set it):
         # a replay after a rule fix evaluates again, and its duplicates do not.
         replay = raw.get("replay-name")
@@ -77,7 +162,7 @@ class EventService:
         outcomes = self.evaluator.process(parsed, raw, once=partial(self._run, key=key))
         return [o.model_dump(mode="json") for o in outcomes]
 
-    def sweep(self, task: Task) -> dict[str, Any]:
+    def _task(self, task: Task) -> dict[str, Any]:
         """Run one sweep task at most once to the end: a redelivered task that has finished
         (its batch timed out after it, or the producer ran twice) is not run again, and one
         that failed is (the idempotency record of a failed run is removed)."""
@@ -116,17 +201,28 @@ class EventService:
         return [o.model_dump(mode="json") for o in evaluate()]
 
 
-def build_evaluator(settings: Settings, sessions: Sessions) -> Evaluator:
-    """The evaluator with its stores and the organization directory (also the CLI's scan)."""
+def build_evaluator(
+    settings: Settings,
+    sessions: Sessions,
+    *,
+    policy: PolicyFile | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    sleep: Callable[[float], None] = time.sleep,
+) -> Evaluator:
+    """The evaluator with its stores, control table and the organization directory (also the
+    CLI's scan). `policy` stands in for the settings' policy file, and `clock` and `sleep` for
+    time, where a test needs them to."""
     dynamodb = sessions.home_client("dynamodb")
     return Evaluator(
         settings,
         sessions,
         load_catalogue(),
         EvidenceStore(dynamodb, settings.evidence_table),
-        default_policy(settings.policy_file),
+        policy or default_policy(settings.policy_file),
         control=ControlTable(dynamodb, settings.control_table),
         directory=organization_directory(sessions, settings.organization_role_arn),
+        clock=clock,
+        sleep=sleep,
     )
 
 
@@ -186,11 +282,10 @@ def config_rule() -> TagComplianceRule:
     settings = ConfigRuleSettings()
     sessions = Sessions()
     directory = organization_directory(sessions, settings.organization_role_arn)
+    trust = Trust(directory)
 
     def member_config(account_id: str, region: str) -> Any:
-        # Config invokes this function for any account that names it; only members are served.
-        if not directory.is_member(account_id):
-            raise PermissionError(f"{account_id} is not an active member of the organization")
+        trust.check_config_invocation(account_id)
         return sessions.client(
             "config", account_id=account_id, role_name=settings.config_rule_role_name, region=region
         )

@@ -17,30 +17,28 @@ no cause, and cheaply:
 A task is bounded: a listing longer than the type's part size judges the first part itself and
 queues the rest as part tasks naming their resources; a task running out of time queues what it
 has not judged. A task that fails is a failed queue message: retried, then dead-lettered. The
-runtime remembers finished tasks (idempotency), so a redelivered task is not run again.
+runtime remembers finished tasks (idempotency), so a redelivered task is not run again. The
+task models are part of the queue's one message model (`orgwarden.engine.messages`).
 """
 
-import hashlib
-import json
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from orgwarden.aws.errors import AccessDenied
 from orgwarden.aws.inventory import ACCOUNT, COLLECTORS, Listed
 from orgwarden.aws.organization import Directory
 from orgwarden.aws.task_queue import send_bodies
-from orgwarden.engine.evaluator import Evaluator, Outcome, RejectedEvent, resource_ref
+from orgwarden.engine.evaluator import Evaluator, Outcome, resource_ref
 from orgwarden.engine.findings import finding_id
+from orgwarden.engine.messages import AccountSweep, PartResource, RejectedEvent, SweepTask
 from orgwarden.engine.scope import EvaluationScope
-from orgwarden.model.identifiers import AccountId, Region
 from orgwarden.model.resources import ResourceRef
 from orgwarden.model.spec import CloudTrail, ConfigItem, Periodic, Status, Verdict
 from policies import Catalogue, Rule
@@ -54,78 +52,6 @@ STATE_TRIGGERS = (CloudTrail, ConfigItem, Periodic)
 # A task stops starting resources when less time than this is left, and queues the rest: what
 # it has judged must still be written, and the next task of its batch needs time too.
 TIME_MARGIN_SECONDS = 10.0
-SWEEP_ID_PATTERN = r"^[A-Za-z0-9:._-]{1,64}$"
-# Most resources one part task names (well inside SQS's 256 KB per message).
-MAX_PART_RESOURCES = 500
-
-
-class PartResource(BaseModel):
-    """A resource a part task judges: its identifier and region, as its listing gave them."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str = Field(min_length=1, max_length=1024)
-    region: Region
-
-
-class SweepTask(BaseModel):
-    """One queued unit of a sweep: the resources of some types in one account and region (all
-    of them, or one part of one type's listing)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    kind: Literal["sweep"] = "sweep"
-    sweep_id: str = Field(pattern=SWEEP_ID_PATTERN)
-    account_id: AccountId
-    region: Region
-    resource_types: tuple[Annotated[str, Field(pattern=r"^Aws[A-Za-z0-9]+$")], ...] = Field(
-        min_length=1, max_length=32
-    )
-    # A part of a listing (one type): the resources to judge (None: list every type's).
-    resources: tuple[PartResource, ...] | None = Field(
-        default=None, min_length=1, max_length=MAX_PART_RESOURCES
-    )
-    part: int = Field(default=0, ge=0)  # 0: a listing task; n: the n-th part of a listing
-    # Times the task was queued again unfinished (out of time): a new message, a new key.
-    resumed: int = Field(default=0, ge=0)
-
-    @model_validator(mode="after")
-    def _a_part_is_of_one_type(self) -> "SweepTask":
-        if self.resources is not None and len(self.resource_types) != 1:
-            raise ValueError("a part names the resources of one type")
-        return self
-
-    @property
-    def key(self) -> str:
-        """Identifies this exact task (a redelivery has the same key, a continuation not)."""
-        digest = hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:32]
-        return f"sweep#{self.sweep_id}#{self.account_id}#{digest}"
-
-    @property
-    def label(self) -> str:
-        types = ",".join(t.removeprefix("Aws") for t in self.resource_types)
-        part = f" part {self.part}" if self.part else ""
-        resumed = f" (resumed {self.resumed})" if self.resumed else ""
-        return f"{self.account_id} {self.region} {types}{part}{resumed}"
-
-
-class AccountSweep(BaseModel):
-    """The producer's unit: one account, expanded by the evaluator into its sweep tasks."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    kind: Literal["sweep-account"] = "sweep-account"
-    sweep_id: str = Field(pattern=SWEEP_ID_PATTERN)
-    account_id: AccountId
-    regions: tuple[Region, ...] = Field(min_length=1, max_length=64)
-    home_region: Region
-
-    @property
-    def key(self) -> str:
-        return f"sweep#{self.sweep_id}#{self.account_id}#plan"
-
-
-Task = SweepTask | AccountSweep
 HandOn = Callable[[Sequence[SweepTask]], None]
 
 
@@ -202,28 +128,9 @@ class Producer:
         return tasks
 
 
-def parse_task(body: str) -> Task | None:
-    """The sweep task a message body holds, or None when it holds something else (an event)."""
-    try:
-        raw = json.loads(body)
-    except json.JSONDecodeError:
-        return None
-    if not isinstance(raw, dict) or raw.get("kind") not in ("sweep", "sweep-account"):
-        return None
-    model: type[Task] = SweepTask if raw["kind"] == "sweep" else AccountSweep
-    try:
-        return model.model_validate(raw)
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-            for e in error.errors(include_url=False)[:5]
-        )
-        raise RejectedEvent(f"sweep task rejected: {problems}") from error
-
-
 def expand_account(evaluator: Evaluator, task: AccountSweep) -> list[SweepTask]:
     """An account task's sweep tasks: one per region, for every swept resource type."""
-    _check_member(evaluator, task.account_id, task.sweep_id)
+    evaluator.trust.check_task(task)
     return plan(
         task.sweep_id,
         [task.account_id],
@@ -280,7 +187,7 @@ def run_task(
     by_type = sweep_rules(evaluator.catalogue)
     if unknown := [t for t in task.resource_types if t not in by_type]:
         raise RejectedEvent(f"sweep task {task.sweep_id}: no rule judges {', '.join(unknown)}")
-    _check_member(evaluator, task.account_id, task.sweep_id)
+    evaluator.trust.check_task(task)
     run = TaskRun()
     if time_left() < TIME_MARGIN_SECONDS:
         _hand_on(run, hand_on, [task.model_copy(update={"resumed": task.resumed + 1})])
@@ -452,8 +359,3 @@ def _refs(
             scope.reads.know(fact, ref.arn, value)
         refs.append(ref)
     return refs
-
-
-def _check_member(evaluator: Evaluator, account_id: str, sweep_id: str) -> None:
-    if evaluator.directory is not None and not evaluator.directory.is_active_member(account_id):
-        raise RejectedEvent(f"sweep task {sweep_id}: account {account_id} is not an active member")

@@ -1,4 +1,5 @@
-"""The evaluator's decision paths, against moto's server through the real adapters.
+"""The evaluator's decision paths, against moto's server through the real adapters, with the
+evaluator built as the runtime builds it (its directory and control table included).
 
 moto does not enforce IAM, so a member role that denies us is represented by `DenyingSessions`,
 a Sessions whose chosen roles raise AccessDenied exactly where AssumeRole would fail.
@@ -13,24 +14,15 @@ import pytest
 
 from orgwarden.aws import remediations
 from orgwarden.aws.errors import AccessDenied
-from orgwarden.aws.evidence_store import EvidenceStore
 from orgwarden.aws.member import Change, MemberContext
 from orgwarden.aws.sessions import Sessions
 from orgwarden.engine.decision import Act
 from orgwarden.engine.evaluator import Evaluator, RemediationNotVerified, parse_event
-from orgwarden.engine.policy import default_policy
-from orgwarden.engine.settings import Settings
 from orgwarden.model.spec import Mode, Status
 from orgwarden_harness.demo import make_drift, public_read_policy
-from orgwarden_harness.simulated_drift import create_bucket
-from orgwarden_harness.simulation import (
-    CONTROL_TABLE,
-    EVIDENCE_TABLE,
-    IDEMPOTENCY_TABLE,
-    SimulatedOrganization,
-)
-from policies import load_catalogue
-from tests.conftest import ApiCalls, Configure, hook_new_clients
+from orgwarden_harness.simulated_drift import add_member_account, create_bucket
+from orgwarden_harness.simulation import Account, SimulatedOrganization
+from tests.conftest import ApiCalls, Configure, evaluator_as_deployed, hook_new_clients
 
 RULE = "s3_bucket_public_access"
 PublicBucket = tuple[SimulatedOrganization, dict[str, Any]]
@@ -49,23 +41,27 @@ class DenyingSessions(Sessions):
         return super().client(service, account_id=account_id, role_name=role_name, region=region)
 
 
+MEMBER = "evaluator-paths"
+
+
+@pytest.fixture(scope="module")
+def own_account(organization: SimulatedOrganization) -> Account:
+    """A member account of this module's own: the fixes here count against the rate limit of
+    their account and rule, which the organization's shared accounts spend in other tests."""
+    return add_member_account(organization, f"{MEMBER}-{uuid.uuid4().hex[:8]}")
+
+
 @pytest.fixture
-def tooling_env(lambda_env: Configure) -> SimulatedOrganization:
-    return lambda_env()
+def tooling_env(lambda_env: Configure, own_account: Account) -> SimulatedOrganization:
+    sim = lambda_env()
+    # A view of the organization that names the account, leaving the shared one as it is.
+    return dataclasses.replace(sim, accounts={**sim.accounts, MEMBER: own_account})
 
 
 def evaluator(
     mode: Mode, sessions: Sessions | None = None, rules: tuple[str, ...] = (RULE,)
 ) -> Evaluator:
-    settings = Settings(
-        evidence_table=EVIDENCE_TABLE,
-        idempotency_table=IDEMPOTENCY_TABLE,
-        control_table=CONTROL_TABLE,
-        modes=dict.fromkeys(rules, mode),
-    )
-    sessions = sessions or Sessions()
-    store = EvidenceStore(sessions.home_client("dynamodb"), EVIDENCE_TABLE)
-    return Evaluator(settings, sessions, load_catalogue(), store, default_policy())
+    return evaluator_as_deployed(dict.fromkeys(rules, mode), sessions=sessions)
 
 
 @pytest.fixture
@@ -73,9 +69,9 @@ def public_bucket(
     tooling_env: SimulatedOrganization,
 ) -> PublicBucket:
     sim = tooling_env
-    member = sim.accounts["analytics-prod"].account_id
+    member = sim.accounts[MEMBER].account_id
     bucket = f"eval-{uuid.uuid4().hex[:12]}-{member}"
-    return sim, make_drift(sim, "analytics-prod", bucket, public_read_policy(bucket))
+    return sim, make_drift(sim, MEMBER, bucket, public_read_policy(bucket))
 
 
 def bucket_block(sim: SimulatedOrganization, event: dict[str, Any]) -> dict[str, bool] | None:
@@ -149,7 +145,7 @@ def test_a_fix_that_does_not_hold_stops_none_of_the_event_s_other_rules(
     tooling_env: SimulatedOrganization, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sim = tooling_env
-    member = sim.accounts["analytics-prod"].account_id
+    member = sim.accounts[MEMBER].account_id
     bucket = f"eval-{uuid.uuid4().hex[:12]}-{member}"
     event = create_bucket(sim, member, bucket)  # four rules judge a new bucket
 

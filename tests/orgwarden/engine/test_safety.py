@@ -12,12 +12,8 @@ from typing import Any
 import pytest
 
 from orgwarden.aws import readers
-from orgwarden.aws.control_table import ControlTable
 from orgwarden.aws.errors import ResourceGone
-from orgwarden.aws.evidence_store import EvidenceStore
 from orgwarden.aws.member import MemberContext, Reader
-from orgwarden.aws.organization import Directory
-from orgwarden.aws.sessions import Sessions
 from orgwarden.engine.decision import Act
 from orgwarden.engine.evaluator import Evaluator, parse_event
 from orgwarden.engine.policy import default_policy
@@ -35,11 +31,9 @@ from orgwarden_harness.simulation import (
     CONTROL_TABLE,
     EVIDENCE_TABLE,
     IDEMPOTENCY_TABLE,
-    MANAGEMENT_ACCOUNT,
     SimulatedOrganization,
 )
-from policies import load_catalogue
-from tests.conftest import Configure
+from tests.conftest import Configure, evaluator_as_deployed
 
 RULE = "s3_bucket_public_access"
 MARKETING = "company-public-assets-prod"
@@ -66,27 +60,10 @@ def build(
     sleeps: list[float] | None = None,
     settings: Settings | None = None,
 ) -> Evaluator:
-    settings = settings or Settings(
-        evidence_table=EVIDENCE_TABLE,
-        idempotency_table=IDEMPOTENCY_TABLE,
-        control_table=CONTROL_TABLE,
-        modes=modes if modes is not None else {RULE: Mode.ENFORCE},
-    )
-    sessions = Sessions()
-    dynamodb = sessions.home_client("dynamodb")
-    return Evaluator(
-        settings,
-        sessions,
-        load_catalogue(),
-        EvidenceStore(dynamodb, EVIDENCE_TABLE),
-        policy,
-        control=ControlTable(dynamodb, CONTROL_TABLE),
-        directory=Directory(
-            lambda: sessions.assumed_client(
-                "organizations",
-                f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:role/OrganizationAccountAccessRole",
-            )
-        ),
+    return evaluator_as_deployed(
+        modes if modes is not None else {RULE: Mode.ENFORCE},
+        settings=settings,
+        policy=policy,
         clock=clock or Clock(),
         sleep=(sleeps.append if sleeps is not None else lambda _: None),
     )

@@ -19,39 +19,27 @@ from rich.console import Console
 from handlers.evaluator import handler
 from orgwarden.audit.scan import scan, summary_table
 from orgwarden.aws.errors import AccessDenied
-from orgwarden.aws.evidence_store import EvidenceStore
 from orgwarden.aws.inventory import ACCOUNT, COLLECTORS
 from orgwarden.aws.organization import Directory
 from orgwarden.aws.sessions import Sessions
 from orgwarden.engine import dead_letters
 from orgwarden.engine.dead_letters import DeadLetterReason
-from orgwarden.engine.evaluator import Evaluator, RejectedEvent
-from orgwarden.engine.policy import default_policy
+from orgwarden.engine.messages import AccountSweep, RejectedEvent, SweepTask, parse_message
 from orgwarden.engine.runtime import build_evaluator, event_service, organization_directory
 from orgwarden.engine.settings import Settings
-from orgwarden.engine.sweep import (
-    AccountSweep,
-    Producer,
-    SweepTask,
-    parse_task,
-    plan,
-    run_task,
-    sweep_rules,
-)
+from orgwarden.engine.sweep import Producer, plan, run_task, sweep_rules
+from orgwarden.model.events import CloudTrailEvent
 from orgwarden.model.spec import Status
 from orgwarden_harness.simulation import (
     ACCESS_ROLE,
-    CONTROL_TABLE,
-    EVIDENCE_TABLE,
     HOME_REGION,
-    IDEMPOTENCY_TABLE,
     MANAGEMENT_ACCOUNT,
     QUEUE_NAME,
     LambdaContext,
     SimulatedOrganization,
 )
 from policies import load_catalogue
-from tests.conftest import Configure
+from tests.conftest import EVENTS, Configure, evaluator_as_deployed
 
 OTHER_REGION = "eu-west-1"
 
@@ -88,8 +76,8 @@ def drain(sqs: Any, queue_url: str) -> list[Any]:
         "Messages", []
     ):
         for message in batch:
-            task = parse_task(message["Body"])
-            assert task is not None
+            task = parse_message(message["Body"]).message
+            assert isinstance(task, SweepTask | AccountSweep)
             received.append(task)
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
     return received
@@ -208,10 +196,11 @@ def refuse(tasks: Sequence[SweepTask]) -> None:
 
 
 def test_a_malformed_sweep_task_is_rejected_and_an_event_is_not_a_task() -> None:
-    with pytest.raises(RejectedEvent, match="account_id"):
-        parse_task(json.dumps({"kind": "sweep", "sweep_id": "x", "account_id": "1"}))
-    with pytest.raises(RejectedEvent, match="regions"):
-        parse_task(
+    with pytest.raises(RejectedEvent, match="sweep task rejected: account_id") as bad:
+        parse_message(json.dumps({"kind": "sweep", "sweep_id": "x", "account_id": "1"}))
+    assert bad.value.reason is DeadLetterReason.MALFORMED
+    with pytest.raises(RejectedEvent, match="sweep task rejected: regions"):
+        parse_message(
             json.dumps(
                 {
                     "kind": "sweep-account",
@@ -222,8 +211,13 @@ def test_a_malformed_sweep_task_is_rejected_and_an_event_is_not_a_task() -> None
                 }
             )
         )
-    assert parse_task(json.dumps({"version": "0", "detail": {}})) is None
-    assert parse_task("not json") is None
+    event = parse_message((EVENTS / "cloudtrail/s3/PutBucketPolicy.json").read_text())
+    assert isinstance(event.message, CloudTrailEvent)
+    # A body that is neither is rejected as an event, the queue's usual message.
+    with pytest.raises(RejectedEvent, match="event <no id> rejected"):
+        parse_message(json.dumps({"version": "0", "detail": {}}))
+    with pytest.raises(RejectedEvent, match="body is not JSON"):
+        parse_message("not json")
 
 
 class AccountDenyingSessions(Sessions):
@@ -245,13 +239,7 @@ def test_an_account_whose_read_role_is_denied_is_not_available_not_empty(
     sim = lambda_env()
     account = sim.accounts["analytics-prod"].account_id
     sessions = AccountDenyingSessions(account)
-    settings = Settings(
-        evidence_table=EVIDENCE_TABLE,
-        idempotency_table=IDEMPOTENCY_TABLE,
-        control_table=CONTROL_TABLE,
-    )
-    store = EvidenceStore(sessions.home_client("dynamodb"), EVIDENCE_TABLE)
-    evaluator = Evaluator(settings, sessions, load_catalogue(), store, default_policy())
+    evaluator = evaluator_as_deployed(sessions=sessions)
     bucket_rules = sweep_rules(evaluator.catalogue)["AwsS3Bucket"]
 
     listed = run_task(
