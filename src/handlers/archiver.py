@@ -6,32 +6,18 @@ Only Powertools' logger is imported with the module; the rest by the first invoc
 `handlers.evaluator`).
 """
 
-import os
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-if TYPE_CHECKING:
-    from orgwarden.aws.evidence_archive import EvidenceArchive
-
 logger = Logger()
-
-
-@cache
-def archive() -> "EvidenceArchive":
-    from orgwarden.aws.evidence_archive import EvidenceArchive  # noqa: PLC0415
-    from orgwarden.aws.sessions import Sessions  # noqa: PLC0415
-
-    return EvidenceArchive(Sessions().home_client("s3"), os.environ["ORGWARDEN_ARCHIVE_BUCKET"])
 
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    from orgwarden.engine.archive import archive_objects  # noqa: PLC0415 - see the module docstring
+    from orgwarden.engine.archiver import archive_batch  # noqa: PLC0415 - see the docstring
 
-    objects = archive_objects(event["Records"])
-    archive().write(objects)
-    logger.info("archived", extra={"records": len(event["Records"]), "objects": sorted(objects)})
-    return {"objects": sorted(objects)}
+    objects = archive_batch(event["Records"])
+    logger.info("archived", extra={"records": len(event["Records"]), "objects": objects})
+    return {"objects": objects}

@@ -12,6 +12,7 @@ import pytest
 from handlers import archiver
 from orgwarden.aws.evidence_store import EvidenceStore
 from orgwarden.engine.archive import archive_objects
+from orgwarden.engine.archiver import archive
 from orgwarden.model.evidence import EvidenceRecord
 from orgwarden.model.evidence_items import read_record
 from orgwarden.model.spec import Status
@@ -40,9 +41,9 @@ def bucket(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     name = f"evidence-archive-{secrets.token_hex(4)}"
     boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=name)
     monkeypatch.setenv("ORGWARDEN_ARCHIVE_BUCKET", name)
-    archiver.archive.cache_clear()
+    archive.cache_clear()
     yield name
-    archiver.archive.cache_clear()
+    archive.cache_clear()
 
 
 def archived(bucket: str) -> dict[str, list[EvidenceRecord]]:

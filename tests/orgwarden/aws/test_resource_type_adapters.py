@@ -9,12 +9,12 @@ from typing import Any
 import botocore.session
 import pytest
 from botocore import xform_name
+from orgwarden.aws.shared_reads import SharedReads
 
 from orgwarden.aws.inventory import COLLECTORS
 from orgwarden.aws.member import MemberContext
 from orgwarden.aws.readers import READERS
 from orgwarden.aws.sessions import Sessions
-from orgwarden.aws.shared_reads import SharedReads
 from orgwarden.aws.tagging import LIFECYCLES
 from orgwarden.aws.tags import DESCRIPTIONS, TAG_READ_PERMISSIONS, read_tags
 from orgwarden.engine.policy import default_policy

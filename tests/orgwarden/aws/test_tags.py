@@ -6,11 +6,11 @@ import dataclasses
 from collections.abc import Callable
 
 import pytest
+from orgwarden.aws.shared_reads import SharedReads
 
 from orgwarden.aws.member import MemberContext
 from orgwarden.aws.readers import READERS
 from orgwarden.aws.sessions import Sessions
-from orgwarden.aws.shared_reads import SharedReads
 from orgwarden.aws.tags import read_tags
 from orgwarden.model.resources import ResourceRef
 from tests.conftest import ApiCalls, member_context
