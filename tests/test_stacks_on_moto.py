@@ -46,12 +46,11 @@ warnings_from_moto = pytest.mark.filterwarnings("ignore:Tried to parse AWS::")
 
 
 def sam_cli_version() -> str:
-    """The SAM CLI version scripts/check-templates pins: its translator is the one to use."""
-    found = re.search(
-        r"^SAM_CLI_VERSION=(\S+)$", (ROOT / "scripts/check-templates").read_text(), re.M
-    )
-    assert found
-    return found.group(1)
+    """The SAM CLI version the template checks and sam build pin: its translator is the one to
+    use."""
+    version = (ROOT / "scripts/sam-cli.version").read_text().strip()
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version)
+    return version
 
 
 def fresh_account() -> str:

@@ -161,3 +161,47 @@ def test_a_fix_that_never_holds_is_retried_and_ends_in_the_dead_letter_queue(
     finding = sim.findings(member)[f"orgwarden/s3_bucket_public_access/{member}/us-east-1/{bucket}"]
     assert finding["Compliance"]["Status"] == "FAILED"
     assert "not-verified" in finding["ProductFields"]["orgwarden/governance/RemediationOutcome"]
+
+
+def test_each_body_is_parsed_once_whether_it_is_evaluated_or_parked(
+    sim: SimulatedOrganization, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One message model, parsed once: routing, the log and the dead-letter attributes all
+    use the parsed message (before, a parked body was parsed again for its event id)."""
+    from orgwarden.engine import messages as message_module
+
+    member = sim.accounts["sandbox-dev"].account_id
+    good = make_drift(
+        sim, "sandbox-dev", f"once-good-{member}", public_read_policy(f"once-good-{member}")
+    )
+    broken = make_drift(
+        sim, "sandbox-dev", f"once-bad-{member}", public_read_policy(f"once-bad-{member}")
+    )
+    broken["detail"]["recipientAccountId"] = 12345
+    for event in (good, broken):
+        sim.deliver(event)
+    received = sim.receive()
+    bodies = {m["Body"] for m in received}
+    assert len(bodies) == 2
+    parsed: list[str] = []
+    real_from_json, real_loads = message_module.from_json, json.loads
+
+    def counting_from_json(data: Any, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(data.decode() if isinstance(data, bytes) else data)
+        return real_from_json(data, *args, **kwargs)
+
+    def counting_loads(data: Any, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(data.decode() if isinstance(data, bytes) else data)
+        return real_loads(data, *args, **kwargs)
+
+    monkeypatch.setattr(message_module, "from_json", counting_from_json)
+    monkeypatch.setattr(json, "loads", counting_loads)
+
+    answer = sim.invoke_evaluator(received)
+
+    monkeypatch.undo()
+    assert answer["batchItemFailures"] == []
+    assert sorted(p for p in parsed if p in bodies) == sorted(bodies)
+    letters = [dead_letters.read(m) for m in sim.dead_letters()]
+    (parked,) = [d for d in letters if d.event_id == broken["detail"]["eventID"]]
+    assert parked.reason is DeadLetterReason.MALFORMED

@@ -9,10 +9,10 @@ from typing import Any
 import botocore.session
 import pytest
 from botocore import xform_name
-from orgwarden.aws.shared_reads import SharedReads
 
 from orgwarden.aws.inventory import COLLECTORS
 from orgwarden.aws.member import MemberContext
+from orgwarden.aws.read_cache import ReadCache
 from orgwarden.aws.readers import READERS
 from orgwarden.aws.sessions import Sessions
 from orgwarden.aws.tagging import LIFECYCLES
@@ -154,7 +154,7 @@ def test_tags_are_read_as_the_fact_the_entry_names(resource_type: str) -> None:
         account_id="111122223333",
         region="eu-west-1",
     )
-    reads = SharedReads()
+    reads = ReadCache()
     if isinstance(tags.read, DescribedTags):
         reads.know(
             entry.tag_read_permission, ref.arn, {tags.read.field: [{"Key": "app", "Value": "x"}]}

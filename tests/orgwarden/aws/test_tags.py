@@ -6,9 +6,9 @@ import dataclasses
 from collections.abc import Callable
 
 import pytest
-from orgwarden.aws.shared_reads import SharedReads
 
 from orgwarden.aws.member import MemberContext
+from orgwarden.aws.read_cache import ReadCache
 from orgwarden.aws.readers import READERS
 from orgwarden.aws.sessions import Sessions
 from orgwarden.aws.tags import read_tags
@@ -40,7 +40,7 @@ def counted(sessions: Sessions, service: str) -> ApiCalls:
 
 def shared(sessions: Sessions, ref: ResourceRef) -> MemberContext:
     """The read role's context in one unit of work (a sweep task's shared reads)."""
-    return dataclasses.replace(member_context(sessions, ref, READ), reads=SharedReads())
+    return dataclasses.replace(member_context(sessions, ref, READ), reads=ReadCache())
 
 
 @pytest.mark.parametrize(

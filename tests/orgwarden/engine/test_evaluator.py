@@ -243,3 +243,22 @@ def test_an_event_no_rule_listens_to_is_not_judged(public_bucket: PublicBucket) 
     _, event = public_bucket
     event["detail"]["eventName"] = "GetBucketLocation"
     assert run(evaluator(Mode.ENFORCE), event) == []
+
+
+@pytest.mark.parametrize("missing", ["control", "directory"])
+def test_an_evaluator_is_never_built_without_its_trust_check_or_fix_lease(missing: str) -> None:
+    """Without the directory the trust check, and without the control table the fix lease and
+    rate limit, would be skipped: an Evaluator refuses to exist that way."""
+    from unittest.mock import sentinel
+
+    wiring: dict[str, Any] = {"control": sentinel.control, "directory": sentinel.directory}
+    wiring[missing] = None
+    with pytest.raises(TypeError, match="control table and the organization directory"):
+        Evaluator(
+            sentinel.settings,
+            sentinel.sessions,
+            sentinel.catalogue,
+            sentinel.evidence,
+            sentinel.policy,
+            **wiring,
+        )
