@@ -23,16 +23,21 @@ from orgwarden_harness.simulation import SimulatedOrganization, build_organizati
 EVENTS = Path(__file__).parent / "events"
 
 # The slow tier: end-to-end flows, benchmarks' smoke runs, fault and load runs, the stacks on
-# moto's CloudFormation, the built Lambda package, and the tests that boot a simulated
-# organization (or a subprocess) per test. `pytest -m "not slow"` runs the rest (pure, adapter
-# and handler tests); `./dev test` and CI run both.
+# moto's CloudFormation, the built Lambda package, the engine's whole-pipeline tests on the
+# simulated organization, and the tests that boot one (or a subprocess) per test.
+# `pytest -m "not slow"` runs the rest (pure, adapter and handler tests); `./dev test` and CI
+# run both.
 SLOW = (
     "tests/e2e/",
     "tests/bench/",
     "tests/reliability/",
     "tests/orgwarden/audit/",
+    "tests/orgwarden/engine/test_evaluator.py",
+    "tests/orgwarden/engine/test_lifecycle.py",
     "tests/orgwarden/engine/test_safety.py",
+    "tests/orgwarden/engine/test_sweep.py",
     "tests/orgwarden/engine/test_sweep_tasks.py",
+    "tests/orgwarden/engine/test_tag_reads.py",
     "tests/test_stacks_on_moto.py",
     "tests/test_lambda_package.py",
 )
