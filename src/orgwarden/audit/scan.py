@@ -136,8 +136,6 @@ def scan(
 ) -> ScanResult:
     """Sweep the organization's active accounts (or those of them in `only`); with a journal
     that holds an earlier scan, finish that scan instead (its accounts, regions and sweep id)."""
-    if evaluator.directory is None:
-        raise ValueError("a scan needs the organization directory to list accounts")
     if journal is not None and journal.sweep_id is not None:
         tasks = journal.pending
         result = ScanResult(accounts=sorted({t.account_id for t in journal.queued}))
