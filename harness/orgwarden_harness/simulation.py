@@ -102,6 +102,9 @@ class SimulatedOrganization:
     max_receive_count: int = 0  # the queue's redrive policy, from the template
     bus_arn: str = ""
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The account that sent each event put on the bus, by EventBridge's event id (moto drops
+    # the envelope's `account`, which real EventBridge sets to the sender).
+    senders: dict[str, str] = field(default_factory=dict)
 
     @property
     def tooling(self) -> Account:
@@ -186,8 +189,12 @@ class SimulatedOrganization:
             for item in page["Items"]
         ]
 
-    def deliver(self, event: dict[str, Any]) -> None:
-        """Put a member's event on the governance bus, where the template's rules route it."""
+    def deliver(self, event: dict[str, Any], *, sender: str | None = None) -> None:
+        """Put a member's event on the governance bus, where the template's rules route it.
+
+        By default the event arrives as a member's forwarding rule delivers it: sent by the
+        account it is about. `sender` plays another account putting it on the bus itself (the
+        bus policy admits PutEvents from every account of the organization)."""
         events = self.session(self.tooling.account_id).client("events")
         answer = events.put_events(
             Entries=[
@@ -202,6 +209,9 @@ class SimulatedOrganization:
         )
         if answer.get("FailedEntryCount"):
             raise RuntimeError(f"put_events failed: {answer['Entries']}")
+        account = sender or _subject_account(event.get("detail"))
+        if account:
+            self.senders[answer["Entries"][0]["EventId"]] = account
 
     def receive(self, queue_url: str | None = None, max_messages: int = 10) -> list[dict[str, Any]]:
         sqs = self.session(self.tooling.account_id).client("sqs")
@@ -213,7 +223,7 @@ class SimulatedOrganization:
         )
         messages = list(answer.get("Messages", []))
         for message in messages:
-            message["Body"] = _restore_account(message["Body"])
+            message["Body"] = _restore_account(message["Body"], self.senders)
         return messages
 
     def take(self, max_messages: int = 10) -> list[dict[str, Any]]:
@@ -300,10 +310,21 @@ class SimulatedOrganization:
         return answer
 
 
-def _restore_account(body: str) -> str:
+def _subject_account(detail: Any) -> str | None:
+    """The account an event is about: CloudTrail's `recipientAccountId`, a GuardDuty finding's
+    `accountId`, a Config item's (or its summary's) `awsAccountId`."""
+    if not isinstance(detail, dict):
+        return None
+    item = detail.get("configurationItem") or detail.get("configurationItemSummary") or {}
+    found = detail.get("recipientAccountId") or detail.get("accountId") or item.get("awsAccountId")
+    return found if isinstance(found, str) else None
+
+
+def _restore_account(body: str, senders: dict[str, str] | None = None) -> str:
     """Put back the envelope's `account`, which moto's EventBridge drops on delivery to SQS.
 
-    Real EventBridge keeps it, and a forwarded event keeps the member's account: that is the
+    Real EventBridge keeps it: the account that sent the event, which for a forwarded event is
+    the member it is about. It is the sender `deliver` recorded for the event's id, else the
     CloudTrail detail's `recipientAccountId` (a GuardDuty finding's `accountId`). A replayed
     event keeps the account moto archived, the tooling account that `deliver` puts events as
     in place of the member's forwarding rule: it is put back the same way. Bodies that are not
@@ -314,7 +335,9 @@ def _restore_account(body: str) -> str:
         if "account" not in event or "replay-name" in event:
             detail = event["detail"]
             # CloudTrail names the member in recipientAccountId, a GuardDuty finding in accountId.
-            account = detail.get("recipientAccountId") or detail["accountId"]
+            account = (senders or {}).get(event.get("id", "")) or _subject_account(detail)
+            if not account:
+                return body
             event = {**event, "account": account}
             return json.dumps(event)
     except (ValueError, KeyError, TypeError):

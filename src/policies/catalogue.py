@@ -213,6 +213,9 @@ class Catalogue:
             }
         if self._root:
             patterns["RootActivity"] = {
+                # Root acts through every service, so no one source: any AWS source, which
+                # PutEvents refuses, and never a custom one a member could send.
+                "source": [{"prefix": "aws."}],
                 "detail-type": list(CLOUDTRAIL_DETAIL_TYPES),
                 "detail": {"userIdentity": {"type": ["Root"], "invokedBy": [{"exists": False}]}},
             }

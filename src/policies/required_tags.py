@@ -44,7 +44,6 @@ Scenarios:
                                                                    (nothing more to stop)
 """
 
-import re
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
@@ -335,7 +334,7 @@ def _value_problem(value: str, requirement: RequiredTag) -> str | None:
         return None
     if value in requirement.allowed:
         return None
-    if requirement.pattern is not None and re.fullmatch(requirement.pattern, value):
+    if requirement.value_matches(value):
         return None
     expected = []
     if requirement.allowed:

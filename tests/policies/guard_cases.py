@@ -3,6 +3,7 @@ guardduty_detector_enabled, config_recorder_enabled, securityhub_enabled): the m
 judged, and what the decision does with a verdict in enforce mode."""
 
 from orgwarden.engine.decision import Act, Guards, decide
+from orgwarden.model.principals import identity_of
 from orgwarden.model.resources import ResourceRef
 from orgwarden.model.spec import Mode, Verdict
 
@@ -19,6 +20,11 @@ def enforced(spec_module: object, verdict: Verdict) -> Act:
         Guards(
             mode=Mode.ENFORCE,
             principal_arn=f"arn:aws:sts::{MEMBER}:assumed-role/PlatformAdmin/mallory",
-            own_role_names=("OrgwardenRemediation",),
+            identity=identity_of(
+                f"arn:aws:sts::{MEMBER}:assumed-role/PlatformAdmin/mallory",
+                f"arn:aws:iam::{MEMBER}:role/PlatformAdmin",
+            ),
+            own_roles=(f"arn:aws:iam::{MEMBER}:role/OrgwardenRemediation",),
+            resource_account=MEMBER,
         ),
     ).act

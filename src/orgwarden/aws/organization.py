@@ -17,6 +17,18 @@ from orgwarden.aws.errors import error_code
 NOT_FOUND = ("AccountNotFoundException", "ChildNotFoundException")
 
 
+def is_active(account: dict[str, Any]) -> bool:
+    """Whether an account, as DescribeAccount or ListAccounts returns it, is active.
+
+    Organizations is retiring `Status` (ACTIVE, SUSPENDED, PENDING_CLOSURE) for `State` (ACTIVE,
+    SUSPENDED, PENDING_ACTIVATION, PENDING_CLOSURE, CLOSED): `State` decides when present,
+    `Status` otherwise, and an account that names neither is not active (fail closed).
+    """
+    if "State" in account:
+        return account["State"] == "ACTIVE"
+    return account.get("Status") == "ACTIVE"
+
+
 class Directory:
     def __init__(
         self,
@@ -69,7 +81,7 @@ class Directory:
             return cached[1]
         try:
             account = self.client.describe_account(AccountId=account_id)["Account"]
-            member = account.get("Status", "ACTIVE") == "ACTIVE"
+            member = is_active(account)
         except ClientError as error:
             if error_code(error) not in NOT_FOUND:
                 raise
@@ -83,10 +95,7 @@ class Directory:
             return self._active[1]
         pages = self.client.get_paginator("list_accounts").paginate()
         found = sorted(
-            account["Id"]
-            for page in pages
-            for account in page["Accounts"]
-            if account.get("Status") == "ACTIVE"
+            account["Id"] for page in pages for account in page["Accounts"] if is_active(account)
         )
         self._active = (self._clock() + self._ttl, found)
         return found

@@ -159,25 +159,31 @@ class TagComplianceRule:
         kind = invoking["messageType"]
         left_scope = bool(event.get("eventLeftScope"))
         if kind == CHANGE:
-            item = invoking["configurationItem"]
-            account_id, region = item["awsAccountId"], item["awsRegion"]
-            evaluations = [self.judge(item, left_scope)]
+            named = invoking["configurationItem"]
         elif kind == OVERSIZED:
-            summary = invoking["configurationItemSummary"]
-            account_id, region = summary["awsAccountId"], summary["awsRegion"]
-            if left_scope or summary.get("configurationItemStatus") in DELETED_STATUSES:
-                evaluations = [self.judge(summary, left_scope)]
-            else:
-                client = self._config_client(account_id, region)
-                evaluations = [self.judge(latest_item(client, summary))]
+            named = invoking["configurationItemSummary"]
         elif kind == SCHEDULED:
-            account_id = invoking["awsAccountId"]
             # A scheduled payload names no region; the rule's ARN does.
-            region = str(event["configRuleArn"]).split(":")[3]
-            client = self._config_client(account_id, region)
-            evaluations = [self.judge(item) for item in self._recorded(client)]
+            named = {**invoking, "awsRegion": str(event["configRuleArn"]).split(":")[3]}
         else:
             raise ValueError(f"unexpected Config message type {kind!r}")
+        account_id, region = named["awsAccountId"], named["awsRegion"]
+        # Config invokes the function for the account whose rule it is (the invocation's
+        # `accountId`): an item about another account is neither read nor answered for.
+        if event.get("accountId") != account_id:
+            raise PermissionError(
+                f"invoked for account {event.get('accountId')} with an item of account {account_id}"
+            )
+        # An oversized item that left scope or was deleted is judged from its summary alone.
+        summary_will_do = left_scope or named.get("configurationItemStatus") in DELETED_STATUSES
+        if kind == CHANGE or (kind == OVERSIZED and summary_will_do):
+            evaluations = [self.judge(named, left_scope)]
+        elif kind == OVERSIZED:
+            client = self._config_client(account_id, region)
+            evaluations = [self.judge(latest_item(client, named))]
+        else:
+            client = self._config_client(account_id, region)
+            evaluations = [self.judge(item) for item in self._recorded(client)]
         put_evaluations(self._config_client(account_id, region), evaluations, event)
         return evaluations
 

@@ -32,6 +32,7 @@ class DeadLetterReason(StrEnum):
     MISSING_RESOURCE = "missing-resource"  # its rules look for a resource id; it names none
     INVALID_IDENTIFIER = "invalid-identifier"  # a resource id, account or region of a bad format
     UNTRUSTED_ACCOUNT = "untrusted-account"  # another account's event, or not a member's
+    UNTRUSTED_SOURCE = "untrusted-source"  # not an AWS service's event (a source not aws.*)
     RETRIES_EXHAUSTED = "retries-exhausted"  # a transient failure on every allowed receive
     # Never written by the evaluator: how a reader names messages without its attributes.
     FUNCTION_FAILURE = "function-failure"
@@ -45,6 +46,7 @@ PERMANENT = frozenset(
         DeadLetterReason.MISSING_RESOURCE,
         DeadLetterReason.INVALID_IDENTIFIER,
         DeadLetterReason.UNTRUSTED_ACCOUNT,
+        DeadLetterReason.UNTRUSTED_SOURCE,
     }
 )
 

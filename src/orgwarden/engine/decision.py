@@ -6,12 +6,13 @@ change made by orgwarden itself or by a break-glass principal is never answered 
 A tripped rate limit or a fix already under way elsewhere falls back to reporting.
 """
 
+from collections.abc import Iterable
 from enum import StrEnum
-from fnmatch import fnmatchcase
 
 from pydantic import BaseModel, ConfigDict
 
 from orgwarden.model.evidence import Waiver
+from orgwarden.model.principals import ArnPattern, Identity
 from orgwarden.model.spec import Mode, RuleSpec, Status, Verdict
 
 __all__ = ["Act", "Decision", "Guards", "Waiver", "decide"]
@@ -31,9 +32,13 @@ class Guards(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     mode: Mode
-    principal_arn: str | None = None  # who made the change that triggered this evaluation
-    own_role_names: tuple[str, ...] = ()
-    break_glass: tuple[str, ...] = ()  # ARN patterns with * and ? wildcards
+    principal_arn: str | None = None  # who made the change that triggered this evaluation, as
+    # CloudTrail names it (for the record), and the IAM identity behind it (for the guards)
+    identity: Identity | None = None
+    # orgwarden's own roles in the resource's account, as IAM role ARNs (`own_roles`)
+    own_roles: tuple[str, ...] = ()
+    break_glass: tuple[ArnPattern, ...] = ()
+    resource_account: str = ""  # the account of the resource judged
     waiver: Waiver | None = None
     exemption_unknown: bool = False  # the resource's exemption tags could not be read
     rate_limited: bool = False
@@ -77,9 +82,9 @@ def decide(spec: RuleSpec, verdict: Verdict, guards: Guards) -> Decision:
         ),
         (mode in (Mode.OFF, Mode.DETECT), f"rule is in {mode.value} mode"),
         # Loop guard: the drift was made by orgwarden itself; never answer it with a change.
-        (is_own(principal, guards.own_role_names), f"change was made by orgwarden ({principal})"),
+        (is_own(guards.identity, guards.own_roles), f"change was made by orgwarden ({principal})"),
         (
-            is_break_glass(principal, guards.break_glass),
+            is_break_glass(guards.identity, guards.break_glass, guards.resource_account),
             f"change was made by a break-glass principal ({principal}): reported only",
         ),
         (guards.suppressed_by_human, "the finding was suppressed by a person in Security Hub"),
@@ -97,13 +102,19 @@ def decide(spec: RuleSpec, verdict: Verdict, guards: Guards) -> Decision:
     return Decision(act=Act.REMEDIATE, mode=mode, reason="rule is in enforce mode")
 
 
-def is_own(principal_arn: str, own_role_names: tuple[str, ...]) -> bool:
-    """True when `principal_arn` is one of orgwarden's roles (or its session), in any account."""
-    return bool(principal_arn) and any(
-        principal_arn.endswith(f":role/{name}") or f":assumed-role/{name}/" in principal_arn
-        for name in own_role_names
-    )
+def own_roles(partition: str, account: str, names: Iterable[str]) -> tuple[str, ...]:
+    """orgwarden's roles in `account`, as the member stack creates them (at the root path)."""
+    return tuple(f"arn:{partition}:iam::{account}:role/{name}" for name in names)
 
 
-def is_break_glass(principal_arn: str, patterns: tuple[str, ...]) -> bool:
-    return bool(principal_arn) and any(fnmatchcase(principal_arn, pattern) for pattern in patterns)
+def is_own(identity: Identity | None, roles: tuple[str, ...]) -> bool:
+    """True when the identity is one of orgwarden's roles: by its whole IAM ARN (account, path
+    and name), never by a part of the principal's ARN."""
+    return identity is not None and identity.kind == "role" and identity.arn in roles
+
+
+def is_break_glass(
+    identity: Identity | None, patterns: tuple[ArnPattern, ...], resource_account: str
+) -> bool:
+    """True when the identity (a role with its path, or a user) matches a break-glass pattern."""
+    return identity is not None and any(p.matches(identity, resource_account) for p in patterns)

@@ -43,6 +43,7 @@ from orgwarden.engine.trust import Trust
 from orgwarden.model.events import CloudTrailEvent, Event, EventContext
 from orgwarden.model.evidence import ActionRecord, EvidenceRecord
 from orgwarden.model.policy_file import PolicyFile
+from orgwarden.model.principals import ArnPattern, identity_of
 from orgwarden.model.resources import ResourceRef
 from orgwarden.model.spec import Mode, Status, Verdict, clip
 from policies import Catalogue, Rule
@@ -127,7 +128,10 @@ class Evaluator:
         self.policy = policy
         self.control = control
         self.directory = directory
-        self.trust = Trust(directory)
+        self.trust = Trust(directory, settings.guardduty_administrator_account)
+        self.break_glass = tuple(
+            ArnPattern(text) for text in (*policy.break_glass, *settings.break_glass)
+        )
         self.clock = clock
         self.sleep = sleep
 
@@ -139,6 +143,7 @@ class Evaluator:
         `once` wraps that unit (the runtime makes it idempotent per event); what rejects the
         event (no rule, an untrusted account, a malformed identifier) is found before it.
         """
+        self.trust.check_event(event)
         failed_call = isinstance(event, CloudTrailEvent) and event.detail.error_code
         matches = self.catalogue.matches(event, raw["detail"])
         if failed_call:
@@ -161,7 +166,7 @@ class Evaluator:
             logger.warning("no rule listens to this event", extra={"event_id": event.id})
             metrics.add_metric(name="EventsUnrouted", unit=MetricUnit.Count, value=1)
             return []
-        self.trust.check_event(event, (m.account_id for m in matches))
+        self.trust.check_subjects(event, (m.account_id for m in matches))
         # Validate every identifier before the first API call for any of them.
         refs = [self._ref(m.rule, m.resource_id, m.account_id, m.region) for m in matches]
         evaluate = partial(self._evaluate_all, matches, refs, EventContext.of(event))
@@ -241,8 +246,13 @@ class Evaluator:
         guards = Guards(
             mode=mode,
             principal_arn=cause.principal_arn if cause else None,
-            own_role_names=self.settings.own_role_names,
-            break_glass=self.policy.break_glass + self.settings.break_glass,
+            identity=identity_of(cause.principal_arn, cause.issuer_arn) if cause else None,
+            own_roles=tuple(
+                self.sessions.role_arn(ref.account_id, name)
+                for name in self.settings.own_role_names
+            ),
+            break_glass=self.break_glass,
+            resource_account=ref.account_id,
             waiver=exemption.active,
             exemption_unknown=exemption_unknown is not None,
         )

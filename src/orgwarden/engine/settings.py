@@ -1,8 +1,9 @@
 """Runtime configuration, read from the environment the template sets (prefix ORGWARDEN_)."""
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from orgwarden.model.principals import ArnPattern
 from orgwarden.model.spec import Mode
 
 
@@ -24,9 +25,21 @@ class Settings(BaseSettings):
     modes: dict[str, Mode] = Field(default_factory=dict)
     # The policy file (tags, modes, exemptions, break-glass); the packaged one when unset.
     policy_file: str | None = None
-    # Break-glass principals (ARN patterns) added to the policy file's by the deployment, e.g.
-    # ["arn:aws:iam::*:role/Admin-Emergency*"]: their changes are reported, never reverted.
+    # Break-glass principals (IAM role or user ARN patterns, as in the policy file) added to the
+    # policy file's by the deployment, e.g. ["arn:aws:iam::*:role/emergency/Admin*"]: their
+    # changes are reported, never reverted.
     break_glass: tuple[str, ...] = ()
+    # The GuardDuty delegated administrator, whose bus delivers findings about every member;
+    # unset: findings are accepted only from the account they are about.
+    guardduty_administrator_account: str = Field(default="", pattern=r"^(\d{12})?$")
+
+    @field_validator("break_glass")
+    @classmethod
+    def _break_glass_patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for text in value:
+            ArnPattern(text)
+        return value
+
     # How long a processed event id is remembered, so redeliveries are not processed twice.
     idempotency_ttl_seconds: int = Field(default=3600, ge=60)
     # Where rejected events, and events that failed on their last allowed receive, are parked

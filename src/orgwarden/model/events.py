@@ -226,6 +226,9 @@ class EventContext(BaseModel):
     event_time: datetime
     principal_arn: str | None
     principal_type: str
+    # For an assumed-role session: the role it was issued for, with its path (CloudTrail's
+    # `sessionContext.sessionIssuer.arn`).
+    issuer_arn: str | None = None
     source_ip: str | None
     user_agent: str | None
     # Console sign-ins only: whether MFA was used and whether the login succeeded.
@@ -241,6 +244,7 @@ class EventContext(BaseModel):
             event_time=detail.event_time,
             principal_arn=detail.user_identity.arn,
             principal_type=detail.user_identity.type,
+            issuer_arn=detail.user_identity.role_arn,
             source_ip=detail.source_ip_address,
             user_agent=detail.user_agent,
             mfa_used=(detail.additional_event_data or {}).get("MFAUsed"),

@@ -5,16 +5,18 @@ another), so a platform team reviews every control in one place. A wrong entry f
 with the file, the line and what is wrong; nothing falls back silently to a default.
 """
 
-import re
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+import re2  # type: ignore[import-untyped]  # google-re2 ships no type information
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from orgwarden.model.identifiers import ACCOUNT_ID_PATTERN
+from orgwarden.model.principals import ArnPattern
 from orgwarden.model.resource_types import TAGGABLE_TYPES
 from orgwarden.model.spec import Mode
 
@@ -29,6 +31,29 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # a refused pattern is reported once, as a validation error
+
+
+@cache
+def tag_pattern(pattern: str) -> Any:
+    """A tag value pattern, compiled by RE2.
+
+    Tag values are written by whoever administers the account, so a pattern is matched in time
+    linear in the value: RE2 has no backtracking, and refuses what would need it (backreferences,
+    lookaround). Python's `re` takes exponential time on patterns such as `([a-z0-9]+-?)+`.
+    """
+    try:
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as error:
+        text = error.args[0] if error.args else error
+        detail = text.decode() if isinstance(text, bytes) else text
+        raise ValueError(
+            f"pattern {pattern!r} is not accepted by RE2 (linear-time matching; no "
+            f"backreferences or lookaround): {detail}"
+        ) from error
+
+
 class RequiredTag(_Strict):
     key: str = Field(min_length=1, max_length=128)
     # Allowed values (exact), or a regular expression the value must match; neither: any value.
@@ -41,11 +66,12 @@ class RequiredTag(_Strict):
     @classmethod
     def _compiles(cls, value: str | None) -> str | None:
         if value is not None:
-            try:
-                re.compile(value)
-            except re.error as error:
-                raise ValueError(f"pattern does not compile: {error}") from error
+            tag_pattern(value)  # raises ValueError naming what RE2 refused
         return value
+
+    def value_matches(self, value: str) -> bool:
+        """Whether a tag value matches `pattern` as a whole (in linear time: see `tag_pattern`)."""
+        return self.pattern is not None and tag_pattern(self.pattern).fullmatch(value) is not None
 
 
 class Scope(_Strict):
@@ -127,12 +153,20 @@ class PolicyFile(_Strict):
     modes: dict[str, Mode] = Field(default_factory=dict)
     mode_overrides: tuple[ModeOverride, ...] = ()
     exemptions: tuple[Exemption, ...] = ()
-    # Principals (ARN patterns, `*` and `?` wildcards) whose changes are reported, not reverted.
+    # Principals whose changes are reported, not reverted: IAM role or user ARN patterns, `*`
+    # and `?` wildcards that never cross a `/` (`orgwarden.model.principals.ArnPattern`).
     break_glass: tuple[str, ...] = ()
     # The resource tag that exempts a resource: value "<rule>[ <rule>...]:<YYYY-MM-DD>".
     exemption_tag: str = "orgwarden:exempt"
     rate_limit: RateLimit = RateLimit()
     remediation: RemediationOptions = RemediationOptions()
+
+    @field_validator("break_glass")
+    @classmethod
+    def _break_glass_patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for text in value:
+            ArnPattern(text)  # raises ValueError naming what is wrong
+        return value
 
     @property
     def scopes_by_ou(self) -> bool:

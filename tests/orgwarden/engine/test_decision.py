@@ -5,20 +5,43 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orgwarden.engine.decision import Act, Guards, Waiver, decide, is_break_glass, is_own
+from orgwarden.engine.decision import (
+    Act,
+    Guards,
+    Waiver,
+    decide,
+    is_break_glass,
+    is_own,
+    own_roles,
+)
+from orgwarden.model.principals import ArnPattern, Identity, identity_of
 from orgwarden.model.spec import Mode, Status, Verdict
 from policies.s3_bucket_public_access import SPEC
 
-OWN = ("OrgwardenRead", "OrgwardenRemediation", "OrgwardenFindingWriter")
-BREAK_GLASS = ("arn:aws:sts::*:assumed-role/OrgwardenBreakGlass*/*",)
+ACCOUNT = "111122223333"
+OWN = own_roles(
+    "aws", ACCOUNT, ("OrgwardenRead", "OrgwardenRemediation", "OrgwardenFindingWriter")
+)
+BREAK_GLASS = (ArnPattern("arn:aws:iam::*:role/OrgwardenBreakGlass*"),)
 DEVELOPER = "arn:aws:sts::111122223333:assumed-role/DeveloperAccess/jane"
 FAILED = Verdict(status=Status.FAILED, reason="public")
 WAIVER = Waiver(source="allow-list", owner="marketing", reason="public site", expires=date.max)
 
 
+def session(account: str, role: str, session_name: str, path: str = "/") -> Identity | None:
+    """The identity CloudTrail gives an assumed-role session (its ARN and session issuer)."""
+    return identity_of(
+        f"arn:aws:sts::{account}:assumed-role/{role}/{session_name}",
+        f"arn:aws:iam::{account}:role{path}{role}",
+    )
+
+
 def guards(mode: Mode = Mode.ENFORCE, **kw: object) -> Guards:
     kw.setdefault("principal_arn", DEVELOPER)
-    return Guards(mode=mode, own_role_names=OWN, break_glass=BREAK_GLASS, **kw)  # type: ignore[arg-type]
+    kw.setdefault("identity", session(ACCOUNT, "DeveloperAccess", "jane"))
+    return Guards(  # type: ignore[arg-type]
+        mode=mode, own_roles=OWN, break_glass=BREAK_GLASS, resource_account=ACCOUNT, **kw
+    )
 
 
 def test_enforce_remediates_a_failed_verdict_made_by_someone_else() -> None:
@@ -32,14 +55,16 @@ def test_dry_run_plans_and_detect_reports() -> None:
 
 def test_scenario_19_a_change_made_by_our_own_role_is_never_answered_with_a_change() -> None:
     ours = "arn:aws:sts::111122223333:assumed-role/OrgwardenRemediation/orgwarden"
-    decision = decide(SPEC, FAILED, guards(principal_arn=ours))
+    identity = session(ACCOUNT, "OrgwardenRemediation", "orgwarden")
+    decision = decide(SPEC, FAILED, guards(principal_arn=ours, identity=identity))
     assert decision.act is Act.REPORT
     assert "made by orgwarden" in decision.reason
 
 
 def test_a_break_glass_change_is_reported_not_reverted() -> None:
     responder = "arn:aws:sts::111122223333:assumed-role/OrgwardenBreakGlassAdmin/oncall"
-    decision = decide(SPEC, FAILED, guards(principal_arn=responder))
+    identity = session(ACCOUNT, "OrgwardenBreakGlassAdmin", "oncall")
+    decision = decide(SPEC, FAILED, guards(principal_arn=responder, identity=identity))
     assert decision.act is Act.REPORT
     assert "break-glass" in decision.reason
 
@@ -65,12 +90,19 @@ def test_a_rule_without_a_remediation_only_reports() -> None:
 
 principals = st.one_of(
     st.none(),
-    st.sampled_from([DEVELOPER, "arn:aws:iam::111122223333:root"]),
-    st.sampled_from(OWN).map(
-        lambda role: f"arn:aws:sts::222233334444:assumed-role/{role}/orgwarden"
+    st.sampled_from(
+        [
+            session(ACCOUNT, "DeveloperAccess", "jane"),
+            identity_of("arn:aws:iam::111122223333:root"),
+            session("222233334444", "OrgwardenRemediation", "orgwarden"),
+            session("222233334444", "OrgwardenBreakGlassAdmin", "oncall"),
+        ]
     ),
-    st.just("arn:aws:sts::222233334444:assumed-role/OrgwardenBreakGlassAdmin/oncall"),
-    st.text(max_size=80),
+    st.sampled_from(("OrgwardenRead", "OrgwardenRemediation", "OrgwardenFindingWriter")).map(
+        lambda role: session(ACCOUNT, role, "orgwarden")
+    ),
+    st.just(session(ACCOUNT, "OrgwardenBreakGlassAdmin", "oncall")),
+    st.builds(identity_of, st.text(max_size=80), st.text(max_size=80)),
 )
 
 
@@ -88,7 +120,7 @@ principals = st.one_of(
 def test_it_never_changes_anything_unless_every_guard_allows_it(
     mode: Mode,
     status: Status,
-    principal: str | None,
+    principal: Identity | None,
     waived: bool,
     rate_limited: bool,
     fix_in_progress: bool,
@@ -102,9 +134,10 @@ def test_it_never_changes_anything_unless_every_guard_allows_it(
         Verdict(status=status, reason="r"),
         Guards(
             mode=mode,
-            principal_arn=principal,
-            own_role_names=OWN,
+            identity=principal,
+            own_roles=OWN,
             break_glass=BREAK_GLASS,
+            resource_account=ACCOUNT,
             waiver=WAIVER if waived else None,
             rate_limited=rate_limited,
             fix_in_progress=fix_in_progress,
@@ -116,8 +149,8 @@ def test_it_never_changes_anything_unless_every_guard_allows_it(
         assert status is Status.FAILED
         assert has_fix
         assert mode is (Mode.ENFORCE if decision.act is Act.REMEDIATE else Mode.DRY_RUN)
-        assert not (principal and is_own(principal, OWN))
-        assert not (principal and is_break_glass(principal, BREAK_GLASS))
+        assert not is_own(principal, OWN)
+        assert not is_break_glass(principal, BREAK_GLASS, ACCOUNT)
         assert not waived
         assert not rate_limited
         assert not fix_in_progress

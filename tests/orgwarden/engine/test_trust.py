@@ -28,7 +28,8 @@ OUTSIDER = "999988887777"
 @pytest.fixture
 def trust(organization: SimulatedOrganization) -> Trust:
     role = f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:role/{ACCESS_ROLE}"
-    return Trust(organization_directory(Sessions(), role))
+    # The tooling account is the GuardDuty delegated administrator here.
+    return Trust(organization_directory(Sessions(), role), organization.tooling.account_id)
 
 
 def cloudtrail(delivered_by: str, about: str) -> Event:
@@ -42,7 +43,8 @@ def test_a_member_s_own_cloudtrail_event_is_trusted(
     trust: Trust, organization: SimulatedOrganization
 ) -> None:
     member = organization.accounts["analytics-prod"].account_id
-    trust.check_event(cloudtrail(member, member), [member])
+    trust.check_event(cloudtrail(member, member))
+    trust.check_subjects(cloudtrail(member, member), [member])
 
 
 def test_a_cloudtrail_event_claiming_another_account_is_untrusted(
@@ -50,20 +52,29 @@ def test_a_cloudtrail_event_claiming_another_account_is_untrusted(
 ) -> None:
     member = organization.accounts["analytics-prod"].account_id
     other = organization.accounts["sandbox-dev"].account_id
-    with pytest.raises(RejectedEvent, match=f"delivered by account {other} but claims") as error:
-        trust.check_event(cloudtrail(other, member), [member])
+    with pytest.raises(
+        RejectedEvent, match=f"delivered by account {other} but is about account {member}"
+    ) as error:
+        trust.check_event(cloudtrail(other, member))
     assert error.value.reason is DeadLetterReason.UNTRUSTED_ACCOUNT
 
 
-def test_every_account_an_event_would_act_in_must_be_a_member(
+def test_the_sender_and_the_subject_must_be_members(
+    trust: Trust, organization: SimulatedOrganization
+) -> None:
+    with pytest.raises(RejectedEvent, match=f"account {OUTSIDER} is not an active member") as error:
+        trust.check_event(cloudtrail(OUTSIDER, OUTSIDER))
+    assert error.value.reason is DeadLetterReason.UNTRUSTED_ACCOUNT
+
+
+def test_an_event_acts_only_in_the_account_it_is_about(
     trust: Trust, organization: SimulatedOrganization
 ) -> None:
     member = organization.accounts["analytics-prod"].account_id
-    with pytest.raises(RejectedEvent, match=f"account {OUTSIDER} is not an active member") as error:
-        trust.check_event(cloudtrail(OUTSIDER, OUTSIDER), [OUTSIDER])
+    other = organization.accounts["sandbox-dev"].account_id
+    with pytest.raises(RejectedEvent, match=f"names resources of {other}") as error:
+        trust.check_subjects(cloudtrail(member, member), [member, other])
     assert error.value.reason is DeadLetterReason.UNTRUSTED_ACCOUNT
-    with pytest.raises(RejectedEvent, match=f"account {OUTSIDER} is not an active member"):
-        trust.check_event(cloudtrail(member, member), [member, OUTSIDER])
 
 
 def test_a_guardduty_finding_may_come_from_the_delegated_administrator(
@@ -74,7 +85,16 @@ def test_a_guardduty_finding_may_come_from_the_delegated_administrator(
         member, "UnauthorizedAccess:IAMUser/MaliciousIPCaller", access_key_resource("AKIA1", "x")
     )
     raw["account"] = organization.tooling.account_id  # the administrator's bus delivered it
-    trust.check_event(parse_event(json.dumps(raw))[0], [member])
+    trust.check_event(parse_event(json.dumps(raw))[0])
+    # Another member delivering it is not the administrator.
+    raw["account"] = organization.accounts["sandbox-dev"].account_id
+    with pytest.raises(RejectedEvent, match="accepted only from the delegated administrator"):
+        trust.check_event(parse_event(json.dumps(raw))[0])
+    # Without an administrator configured, only the member itself is believed.
+    alone = Trust(trust.directory)
+    raw["account"] = organization.tooling.account_id
+    with pytest.raises(RejectedEvent, match="delivered by account"):
+        alone.check_event(parse_event(json.dumps(raw))[0])
 
 
 def test_a_sweep_task_must_name_an_active_member(
@@ -130,6 +150,7 @@ def test_the_config_rule_function_asks_the_trust_check_before_reaching_a_member(
         ),
         "resultToken": "token",
         "configRuleArn": f"arn:aws:config:{HOME_REGION}:{OUTSIDER}:config-rule/config-rule-1",
+        "accountId": OUTSIDER,
     }
     with pytest.raises(PermissionError, match=f"{OUTSIDER} is not an active member"):
         config_rule().handle(invocation)
