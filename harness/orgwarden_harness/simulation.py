@@ -145,6 +145,8 @@ class SimulatedOrganization:
             "ORGWARDEN_DEAD_LETTER_QUEUE_URL": self.dlq_url,
             "ORGWARDEN_MAX_RECEIVE_COUNT": str(self.max_receive_count),
             "ORGWARDEN_EVALUATION_QUEUE_URL": self.queue_url,
+            # The tooling account is the organization's GuardDuty delegated administrator.
+            "ORGWARDEN_GUARDDUTY_ADMINISTRATOR_ACCOUNT": self.tooling.account_id,
             "POWERTOOLS_SERVICE_NAME": "orgwarden",
             "POWERTOOLS_METRICS_NAMESPACE": "Orgwarden",
         }
@@ -340,7 +342,7 @@ def _restore_account(body: str, senders: dict[str, str] | None = None) -> str:
                 return body
             event = {**event, "account": account}
             return json.dumps(event)
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         pass
     return body
 

@@ -24,7 +24,14 @@ from typing import Any, TextIO
 from orgwarden.audit.embedded import embedded_or_exit
 from orgwarden.audit.episodes import Episode, EpisodeFilter, control_matches
 from orgwarden.audit.queries import find_episodes
-from orgwarden.audit.rows import EPISODE_COLUMNS, HISTORY_COLUMNS, asff, episode_row, history_row
+from orgwarden.audit.rows import (
+    EPISODE_COLUMNS,
+    HISTORY_COLUMNS,
+    asff,
+    episode_row,
+    history_row,
+    spreadsheet_safe,
+)
 from orgwarden.model.identifiers import ACCOUNT_ID_PATTERN
 from orgwarden.model.spec import Severity, Status
 from policies import load_catalogue
@@ -371,7 +378,9 @@ def _write_csv(out: TextIO, columns: Sequence[str], rows: list[dict[str, Any]]) 
     writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ";".join(v) if isinstance(v, list) else v for k, v in row.items()})
+        writer.writerow(
+            {k: spreadsheet_safe(";".join(v) if isinstance(v, list) else v) for k, v in row.items()}
+        )
 
 
 def _console(out: TextIO) -> Any:
@@ -382,13 +391,25 @@ def _console(out: TextIO) -> Any:
     return Console(file=out, width=None if out.isatty() else 180, soft_wrap=False)
 
 
+def _literal(row: dict[str, Any]) -> dict[str, Any]:
+    """A row with its text escaped for rich: values come from the evidence, which holds what
+    account administrators wrote (tag values, names, reasons), and `[bold]` or `[link=...]` in
+    them must print as written, not style the table or hide a link."""
+    from rich.markup import escape  # noqa: PLC0415
+
+    return {
+        k: escape(v) if isinstance(v, str) else [escape(x) for x in v] if isinstance(v, list) else v
+        for k, v in row.items()
+    }
+
+
 def _episode_table(rows: list[dict[str, Any]], out: TextIO) -> None:
     from rich.table import Table  # noqa: PLC0415
 
     table = Table(title=f"{len(rows)} episode(s) of non-compliance", show_lines=True)
     for name in ("Finding", "Made non-compliant", "Closed", "Open for"):
         table.add_column(name, overflow="fold")
-    for row in rows:
+    for row in map(_literal, rows):
         opened = [row["opened_at"], row["opened_by"] or "unknown (found by a sweep)"]
         if row["opened_from_ip"]:
             opened.append(f"from {row['opened_from_ip']}")
@@ -419,13 +440,15 @@ def _episode_table(rows: list[dict[str, Any]], out: TextIO) -> None:
 
 
 def _history_table(finding_id: str, records: list[Any], out: TextIO) -> None:
+    from rich.markup import escape  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415
 
-    table = Table(title=f"{finding_id}: {len(records)} evaluation(s)", show_lines=True)
+    title = f"{escape(finding_id)}: {len(records)} evaluation(s)"
+    table = Table(title=title, show_lines=True)
     for name in ("Observed", "Verdict", "Cause", "Action"):
         table.add_column(name, overflow="fold")
     for record in records:
-        row = history_row(record)
+        row = _literal(history_row(record))
         verdict = f"{row['detected_status']} -> {row['status']}\n{row['detected_reason']}"
         if row["status"] != row["detected_status"]:
             verdict += f"\nnow: {row['reason']}"
@@ -436,7 +459,7 @@ def _history_table(finding_id: str, records: list[Any], out: TextIO) -> None:
             else "periodic sweep"
         )
         action = (
-            f"{row['action_remediation']} [{row['action_mode']}] -> {row['action_outcome']}"
+            f"{row['action_remediation']} \\[{row['action_mode']}] -> {row['action_outcome']}"
             f"\nas {row['action_actor'] or '-'}"
             + (f"\nat {row['action_finished_at']}" if row["action_finished_at"] else "")
             if row["action_remediation"]

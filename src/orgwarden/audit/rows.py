@@ -10,6 +10,19 @@ from orgwarden.model.evidence import EvidenceRecord
 from orgwarden.model.evidence_items import OPEN_STATUSES
 from orgwarden.model.spec import RuleSpec, Verdict
 
+# A spreadsheet takes a cell that begins with one of these as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell that a spreadsheet shows as text: one beginning like a formula is prefixed
+    with a single quote. Tag values, reasons and names in the evidence are written by whoever
+    administers an account, and an auditor opens the CSV in a spreadsheet."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 EPISODE_COLUMNS = (
     "finding_id",
     "rule_id",

@@ -69,7 +69,7 @@ def event_identity(body: str) -> str | None:
     validating the event (`identity_of`). None when the body has none."""
     try:
         raw = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # a body nested deeper than the parser goes
         return None
     return identity_of(raw)
 

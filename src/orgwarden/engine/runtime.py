@@ -94,7 +94,10 @@ class EventService:
         logger.set_correlation_id(None)  # never let the previous record's id label this one
         received: Received | None = None
         try:
-            received = parse_message(record.body)
+            try:
+                received = parse_message(record.body)
+            except RecursionError as error:  # whatever the shape, a rejection with a reason
+                raise RejectedEvent("body is nested too deeply to be read") from error
             logger.set_correlation_id(received.correlation_id)
             if isinstance(received.message, Task):
                 return self._task(received.message)

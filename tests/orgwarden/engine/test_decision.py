@@ -19,9 +19,7 @@ from orgwarden.model.spec import Mode, Status, Verdict
 from policies.s3_bucket_public_access import SPEC
 
 ACCOUNT = "111122223333"
-OWN = own_roles(
-    "aws", ACCOUNT, ("OrgwardenRead", "OrgwardenRemediation", "OrgwardenFindingWriter")
-)
+OWN = own_roles("aws", ACCOUNT, ("OrgwardenRead", "OrgwardenRemediation", "OrgwardenFindingWriter"))
 BREAK_GLASS = (ArnPattern("arn:aws:iam::*:role/OrgwardenBreakGlass*"),)
 DEVELOPER = "arn:aws:sts::111122223333:assumed-role/DeveloperAccess/jane"
 FAILED = Verdict(status=Status.FAILED, reason="public")

@@ -171,12 +171,17 @@ def test_an_expired_exemption_stops_protecting_and_is_reported(
     assert "expired on" in fields["orgwarden/governance/Notes"]
 
 
+def as_role(event: dict[str, Any], account: str, role: str, session: str) -> None:
+    """Make the event's caller a session of `role` (at the root path), as CloudTrail names it."""
+    identity = event["detail"]["userIdentity"]
+    identity["arn"] = f"arn:aws:sts::{account}:assumed-role/{role}/{session}"
+    identity["sessionContext"]["sessionIssuer"]["arn"] = f"arn:aws:iam::{account}:role/{role}"
+
+
 def test_a_break_glass_change_is_reported_and_not_reverted(sim: SimulatedOrganization) -> None:
     event = public_bucket(sim)
     member = event["detail"]["recipientAccountId"]
-    event["detail"]["userIdentity"]["arn"] = (
-        f"arn:aws:sts::{member}:assumed-role/OrgwardenBreakGlassAdmin/incident-4711"
-    )
+    as_role(event, member, "OrgwardenBreakGlassAdmin", "incident-4711")
     outcome = run(build(default_policy()), event)
     assert outcome.act is Act.REPORT
     assert outcome.status is Status.FAILED
@@ -189,19 +194,17 @@ def test_the_deployment_s_break_glass_principals_join_the_policy_file_s(
     sim: SimulatedOrganization, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The template passes its BreakGlassPrincipals parameter (JSON) as ORGWARDEN_BREAK_GLASS.
-    monkeypatch.setenv("ORGWARDEN_BREAK_GLASS", '["arn:aws:sts::*:assumed-role/Admin-Emergency/*"]')
+    monkeypatch.setenv("ORGWARDEN_BREAK_GLASS", '["arn:aws:iam::*:role/Admin-Emergency"]')
     monkeypatch.setenv("ORGWARDEN_MODES", json.dumps({RULE: "enforce"}))
     settings = Settings(
         evidence_table=EVIDENCE_TABLE,
         idempotency_table=IDEMPOTENCY_TABLE,
         control_table=CONTROL_TABLE,
     )
-    assert settings.break_glass == ("arn:aws:sts::*:assumed-role/Admin-Emergency/*",)
+    assert settings.break_glass == ("arn:aws:iam::*:role/Admin-Emergency",)
     event = public_bucket(sim)
     member = event["detail"]["recipientAccountId"]
-    event["detail"]["userIdentity"]["arn"] = (
-        f"arn:aws:sts::{member}:assumed-role/Admin-Emergency/oncall"
-    )
+    as_role(event, member, "Admin-Emergency", "oncall")
     assert "Admin-Emergency" not in " ".join(default_policy().break_glass)
     outcome = run(build(default_policy(), settings=settings), event)
     assert outcome.act is Act.REPORT
@@ -209,7 +212,7 @@ def test_the_deployment_s_break_glass_principals_join_the_policy_file_s(
     # Without the deployment's list the same change is reverted.
     monkeypatch.delenv("ORGWARDEN_BREAK_GLASS")
     again = public_bucket(sim)
-    again["detail"]["userIdentity"]["arn"] = event["detail"]["userIdentity"]["arn"]
+    again["detail"]["userIdentity"] = event["detail"]["userIdentity"]
     assert run(build(default_policy()), again).act is Act.REMEDIATE
     assert blocked(sim, again)
 

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 
 from orgwarden.audit.report.figures import ComplianceReport, Posture
+from orgwarden.audit.rows import spreadsheet_safe
 
 FRAMEWORK_TITLES = {
     "cis-aws-3.0": "CIS Amazon Web Services Foundations Benchmark v3.0.0",
@@ -63,7 +64,7 @@ def render_csv(report: ComplianceReport) -> str:
             writer.writerow(
                 (
                     scope,
-                    row.name,
+                    spreadsheet_safe(row.name),
                     row.passed,
                     row.failed,
                     row.warning,
