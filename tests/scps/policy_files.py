@@ -23,7 +23,8 @@ class Case(BaseModel):
     action: str
     resource: str = "*"
     principal: str = MEMBER_ADMIN
-    context: dict[str, str] = {}
+    # A list is a multi-valued key (aws:TagKeys, ...), which policies test with set operators.
+    context: dict[str, str | list[str]] = {}
     expect: Literal["denied", "not denied"]
 
 
