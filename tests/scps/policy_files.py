@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 SCPS = Path(__file__).resolve().parents[2] / "scps"
 TAG_POLICY = SCPS / "tag-policy.json"
-BREAK_GLASS_PATTERN = "arn:aws:iam::*:role/OrgwardenBreakGlass*"
+BREAK_GLASS_PATTERN = "arn:aws:iam::*:role/OrgwardenBreakGlass"
 BREAK_GLASS_ROLE = "arn:aws:iam::111122223333:role/OrgwardenBreakGlass"
 MEMBER_ADMIN = "arn:aws:iam::111122223333:role/Admin"
 
