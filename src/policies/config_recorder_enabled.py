@@ -1,17 +1,26 @@
-"""AWS Config has a configuration recorder that is recording.
+"""AWS Config has a configuration recorder that is recording the catalogue's resource types.
 
-Without it, Config rules and the resource history auditors rely on go silent (scenario 18).
+Without it, Config rules and the resource history auditors rely on go silent (scenario 18). A
+recorder narrowed to irrelevant types (PutConfigurationRecorder with a recording group of
+inclusions or exclusions) is as silent for orgwarden's rules as a stopped one.
 
 Scenarios:
-  1. a recorder is recording                              -> PASSED
+  1. a recorder is recording every catalogue type         -> PASSED
   2. a recorder exists but is stopped
      (StopConfigurationRecorder)                          -> FAILED, fix starts it
   3. no recorder (DeleteConfigurationRecorder)            -> FAILED, no automatic fix (a recorder
                                                              needs a role, a recording scope and a
                                                              delivery channel: redeploy it)
+  4. a recorder is recording, but its recording group
+     leaves out a catalogue type (inclusion list without
+     it, or an exclusion of it)                           -> FAILED, no automatic fix (the scope is
+                                                             the account baseline's: redeploy it)
+  5. a stopped recorder that also leaves a type out       -> FAILED, no automatic fix (starting it
+                                                             would not cover the type)
 """
 
-from orgwarden.model.guards import RecorderState
+from orgwarden.model.guards import Recorder, RecorderState
+from orgwarden.model.resource_types import RESOURCE_TYPES
 from orgwarden.model.spec import CloudTrail, Periodic, RuleSpec, Severity, Status, Verdict
 
 SPEC = RuleSpec(
@@ -35,8 +44,10 @@ SPEC = RuleSpec(
     controls={"aws-fsbp": ("Config.1",), "cis-aws-3.0": ("3.3",)},
     remediation="config_start_recorder",
     recommendation=(
-        "Start the configuration recorder. A deleted recorder must be recreated with its role, "
-        "recording group and delivery channel (redeploy the account baseline)."
+        "Start the configuration recorder. A deleted recorder, or one whose recording group "
+        "leaves out resource types orgwarden judges, must be recreated with its role, a "
+        "recording group of all supported types and its delivery channel (redeploy the account "
+        "baseline)."
     ),
     recommendation_url=(
         "https://docs.aws.amazon.com/config/latest/developerguide/stop-start-recorder.html"
@@ -44,24 +55,52 @@ SPEC = RuleSpec(
 )
 
 
+# The Config resource types the catalogue's rules judge (the registry's Config types).
+CATALOGUE_TYPES = tuple(sorted(t.config.name for t in RESOURCE_TYPES.values() if t.config))
+
+
+def _missing(recorder: Recorder) -> list[str]:
+    return [t for t in CATALOGUE_TYPES if not recorder.recording_group.records(t)]
+
+
 def evaluate(state: RecorderState) -> Verdict:
     facts = {
         "recorders": [
-            {"name": r.name, "recording": r.recording, "last_status": r.last_status}
+            {
+                "name": r.name,
+                "recording": r.recording,
+                "last_status": r.last_status,
+                "not_recorded": _missing(r),
+            }
             for r in state.recorders
         ]
     }
-    if any(r.recording for r in state.recorders):
-        name = next(r.name for r in state.recorders if r.recording)
+    complete = [r for r in state.recorders if not _missing(r)]
+    if any(r.recording for r in complete):
+        name = next(r.name for r in complete if r.recording)
         return Verdict(
-            status=Status.PASSED, reason=f"Configuration recorder {name} is recording.", facts=facts
+            status=Status.PASSED,
+            reason=f"Configuration recorder {name} is recording every catalogue resource type.",
+            facts=facts,
         )
-    if state.recorders:
-        names = ", ".join(r.name for r in state.recorders)
+    if complete:
+        names = ", ".join(r.name for r in complete)
         return Verdict(
             status=Status.FAILED,
             reason=f"Configuration recorder {names} is stopped.",
             facts=facts,
+        )
+    if state.recorders:
+        described = "; ".join(
+            f"{r.name} ({'recording' if r.recording else 'stopped'}) does not record "
+            + ", ".join(_missing(r))
+            for r in state.recorders
+        )
+        return Verdict(
+            status=Status.FAILED,
+            reason=f"Configuration recorder {described}: its recording group leaves them out.",
+            facts=facts,
+            remediable=False,
         )
     return Verdict(
         status=Status.FAILED,

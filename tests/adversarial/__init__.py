@@ -1,0 +1,1 @@
+"""What an administrator of one member account would try."""

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 SCPS = Path(__file__).resolve().parents[2] / "scps"
 TAG_POLICY = SCPS / "tag-policy.json"
-BREAK_GLASS_PATTERN = "arn:aws:iam::*:role/OrgwardenBreakGlass*"
+BREAK_GLASS_PATTERN = "arn:aws:iam::*:role/OrgwardenBreakGlass"
 BREAK_GLASS_ROLE = "arn:aws:iam::111122223333:role/OrgwardenBreakGlass"
 MEMBER_ADMIN = "arn:aws:iam::111122223333:role/Admin"
 
@@ -23,7 +23,8 @@ class Case(BaseModel):
     action: str
     resource: str = "*"
     principal: str = MEMBER_ADMIN
-    context: dict[str, str] = {}
+    # A list is a multi-valued key (aws:TagKeys, ...), which policies test with set operators.
+    context: dict[str, str | list[str]] = {}
     expect: Literal["denied", "not denied"]
 
 

@@ -13,6 +13,7 @@ from orgwarden.model.guards import (
     HubState,
     Recorder,
     RecorderState,
+    RecordingGroup,
     Trail,
     TrailCoverage,
 )
@@ -208,10 +209,27 @@ def read_recorders(ctx: MemberContext) -> RecorderState:
             Recorder(
                 name=recorder["name"],
                 recording=bool(status.get("recording")),
+                recording_group=_recording_group(recorder.get("recordingGroup")),
                 last_status=status.get("lastStatus"),
             )
         )
     return RecorderState(ref=ctx.ref, recorders=tuple(found))
+
+
+def _recording_group(group: dict[str, Any] | None) -> RecordingGroup:
+    # A recorder described without its recording group is read as recording nothing: the rule
+    # then fails rather than vouch for a scope it has not seen.
+    group = group or {}
+    all_supported = bool(group.get("allSupported"))
+    default = "ALL_SUPPORTED_RESOURCE_TYPES" if all_supported else "INCLUSION_BY_RESOURCE_TYPES"
+    return RecordingGroup(
+        all_supported=all_supported,
+        strategy=(group.get("recordingStrategy") or {}).get("useOnly", default),
+        resource_types=tuple(group.get("resourceTypes") or ()),
+        excluded_types=tuple(
+            (group.get("exclusionByResourceTypes") or {}).get("resourceTypes") or ()
+        ),
+    )
 
 
 def _stopped(state: RecorderState) -> list[str]:

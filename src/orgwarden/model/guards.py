@@ -43,9 +43,27 @@ class DetectorState(_Frozen):
     detectors: tuple[Detector, ...]
 
 
+class RecordingGroup(_Frozen):
+    """What a configuration recorder records (AWS Config API, `RecordingGroup`)."""
+
+    all_supported: bool
+    # ALL_SUPPORTED_RESOURCE_TYPES, INCLUSION_BY_RESOURCE_TYPES or EXCLUSION_BY_RESOURCE_TYPES.
+    strategy: str
+    resource_types: tuple[str, ...] = ()  # recorded, under INCLUSION_BY_RESOURCE_TYPES
+    excluded_types: tuple[str, ...] = ()  # not recorded, under EXCLUSION_BY_RESOURCE_TYPES
+
+    def records(self, config_type: str) -> bool:
+        if self.all_supported or self.strategy == "ALL_SUPPORTED_RESOURCE_TYPES":
+            return True
+        if self.strategy == "EXCLUSION_BY_RESOURCE_TYPES":
+            return config_type not in self.excluded_types
+        return config_type in self.resource_types
+
+
 class Recorder(_Frozen):
     name: str
     recording: bool
+    recording_group: RecordingGroup
     last_status: str | None = None
 
 

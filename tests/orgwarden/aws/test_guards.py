@@ -158,6 +158,66 @@ def test_a_stopped_recorder_is_started_and_a_missing_one_is_reported(
     )
 
 
+def test_a_recorder_narrowed_to_irrelevant_types_is_read_and_fails(
+    sessions: Sessions, account_id: str
+) -> None:
+    """PutConfigurationRecorder with an inclusion list (AWS Config API Reference,
+    RecordingStrategy: INCLUSION_BY_RESOURCE_TYPES records only the listed resourceTypes), or
+    with an exclusion: the recorder keeps recording, orgwarden's types are no longer recorded."""
+    ref = account(account_id)
+    config = client(sessions, account_id, "config")
+    role = f"arn:aws:iam::{account_id}:role/aws-service-role/config.amazonaws.com/x"
+    config.put_configuration_recorder(
+        ConfigurationRecorder={
+            "name": "default",
+            "roleARN": role,
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": False},
+        }
+    )
+    client(sessions, account_id, "s3").create_bucket(Bucket=f"config-{account_id}")
+    config.put_delivery_channel(
+        DeliveryChannel={"name": "default", "s3BucketName": f"config-{account_id}"}
+    )
+    config.start_configuration_recorder(ConfigurationRecorderName="default")
+    whole = read(sessions, "config_recorders", ref)
+    assert config_recorder_enabled.evaluate(whole).status is Status.PASSED
+
+    config.put_configuration_recorder(
+        ConfigurationRecorder={
+            "name": "default",
+            "roleARN": role,
+            "recordingGroup": {
+                "allSupported": False,
+                "includeGlobalResourceTypes": False,
+                "resourceTypes": ["AWS::IAM::User"],
+            },
+        }
+    )
+    narrowed = read(sessions, "config_recorders", ref)
+    (recorder,) = narrowed.recorders
+    assert recorder.recording  # still recording: StopConfigurationRecorder was never called
+    verdict = config_recorder_enabled.evaluate(narrowed)
+    assert verdict.status is Status.FAILED
+    assert verdict.remediable is False
+    assert "AWS::S3::Bucket" in verdict.reason
+
+    config.put_configuration_recorder(
+        ConfigurationRecorder={
+            "name": "default",
+            "roleARN": role,
+            "recordingGroup": {
+                "allSupported": False,
+                "includeGlobalResourceTypes": False,
+                "exclusionByResourceTypes": {"resourceTypes": ["AWS::EC2::Instance"]},
+                "recordingStrategy": {"useOnly": "EXCLUSION_BY_RESOURCE_TYPES"},
+            },
+        }
+    )
+    excluded = config_recorder_enabled.evaluate(read(sessions, "config_recorders", ref))
+    assert excluded.status is Status.FAILED
+    assert "AWS::EC2::Instance" in excluded.reason
+
+
 def test_a_disabled_hub_is_read_as_disabled_and_enabled_again(
     sessions: Sessions, account_id: str
 ) -> None:
