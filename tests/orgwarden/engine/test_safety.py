@@ -181,7 +181,7 @@ def as_role(event: dict[str, Any], account: str, role: str, session: str) -> Non
 def test_a_break_glass_change_is_reported_and_not_reverted(sim: SimulatedOrganization) -> None:
     event = public_bucket(sim)
     member = event["detail"]["recipientAccountId"]
-    as_role(event, member, "OrgwardenBreakGlassAdmin", "incident-4711")
+    as_role(event, member, "OrgwardenBreakGlass", "incident-4711")
     outcome = run(build(default_policy()), event)
     assert outcome.act is Act.REPORT
     assert outcome.status is Status.FAILED
