@@ -197,7 +197,7 @@ def _statement_yaml(statement: dict[str, Any]) -> str:
     if "Condition" in statement:
         lines.append("            Condition:")
         for operator, keys in statement["Condition"].items():
-            lines.append(f"              {operator}:")
+            lines.append(f"              {_scalar(operator)}:")
             lines += [
                 f"                {_scalar(k)}: {_condition_value(v)}" for k, v in keys.items()
             ]
