@@ -40,6 +40,8 @@ NOT_IN_MOTO = {
     "AWS::S3::BucketPolicy",
     "AWS::Scheduler::Schedule",
     "AWS::Config::OrganizationConfigRule",
+    # Nor the sweep's on-failure destination (SAM's EventInvokeConfig): test_template.py.
+    "AWS::Lambda::EventInvokeConfig",
 }
 CODE_KEY = "evaluator.zip"
 warnings_from_moto = pytest.mark.filterwarnings("ignore:Tried to parse AWS::")
@@ -173,6 +175,18 @@ def test_the_central_stack_creates_every_resource_moto_implements(
     for name in ("EvaluationQueue", "EvaluationDLQ", "EvidenceTable", "IdempotencyTable"):
         assert name in expected
     assert {"ControlTable", "GovernanceBus", "EvaluatorFunctionRole"} <= expected
+
+
+@warnings_from_moto
+def test_the_alarm_topic_is_encrypted_with_the_stack_s_rotated_key(central: dict[str, Any]) -> None:
+    session, resources = central["session"], central["resources"]
+    key_id = resources["AlarmTopicKey"]["PhysicalResourceId"]
+    kms = session.client("kms")
+    assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True
+    topic = resources["AlarmTopic"]["PhysicalResourceId"]
+    attributes = session.client("sns").get_topic_attributes(TopicArn=topic)["Attributes"]
+    # (moto's DescribeKey fails on a key policy CloudFormation gave it as an object.)
+    assert attributes["KmsMasterKeyId"].split("/")[-1] == key_id
 
 
 @warnings_from_moto

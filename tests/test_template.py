@@ -204,3 +204,94 @@ def test_the_deployment_s_break_glass_principals_reach_the_evaluator() -> None:
     env = RESOURCES["EvaluatorFunction"]["Properties"]["Environment"]["Variables"]
     assert env["ORGWARDEN_BREAK_GLASS"] == {"Ref": "BreakGlassPrincipals"}
     assert TEMPLATE["Parameters"]["BreakGlassPrincipals"]["Default"] == "[]"
+
+
+def alarms() -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
+
+
+def test_the_alarm_topic_has_a_rotated_key_whose_policy_lets_cloudwatch_publish() -> None:
+    # Amazon SNS Developer Guide, "Managing Amazon SNS encryption keys and costs", section
+    # "Enable compatibility between event sources from AWS services and encrypted topics"
+    # (paraphrased): a service such as CloudWatch publishes to an encrypted topic only under a
+    # customer managed key whose key policy allows the service principal kms:GenerateDataKey*
+    # and kms:Decrypt; the AWS managed key's policy (alias/aws/sns) cannot be changed to say so.
+    topic = RESOURCES["AlarmTopic"]["Properties"]
+    assert topic["KmsMasterKeyId"] == {"Ref": "AlarmTopicKey"}
+    key = RESOURCES["AlarmTopicKey"]
+    assert key["Type"] == "AWS::KMS::Key"
+    assert key["Properties"]["EnableKeyRotation"] is True
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    (cloudwatch,) = [
+        s for s in statements if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert cloudwatch["Effect"] == "Allow"
+    assert set(cloudwatch["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    # Nothing else is granted to a service, nor to anyone outside the account.
+    others = [s for s in statements if s is not cloudwatch]
+    assert [s["Principal"] for s in others] == [
+        {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}
+    ]
+    for alarm in alarms().values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def _alarmed_errors(function: str) -> bool:
+    return any(
+        a["Properties"]["Namespace"] == "AWS/Lambda"
+        and a["Properties"]["MetricName"] == "Errors"
+        and a["Properties"]["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": function}}]
+        and a["Properties"]["Threshold"] == 1
+        for a in alarms().values()
+    )
+
+
+def _alarmed_depth(queue: str) -> bool:
+    return any(
+        a["Properties"]["Namespace"] == "AWS/SQS"
+        and a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        and a["Properties"]["Dimensions"]
+        == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
+        and a["Properties"]["Threshold"] == 1
+        for a in alarms().values()
+    )
+
+
+@pytest.mark.parametrize("function", ["EvaluatorFunction", "SweepFunction", "ConfigRuleFunction"])
+def test_every_invoked_function_s_errors_raise_an_alarm(function: str) -> None:
+    assert _alarmed_errors(function), f"no Errors alarm on {function}"
+
+
+def test_every_function_s_failures_are_seen() -> None:
+    # A function's failure is seen through an Errors alarm or a failure queue with a depth
+    # alarm (the archiver: its stream's on-failure destination).
+    functions = [k for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::Function"]
+    assert len(functions) == 4
+    for name in functions:
+        props = RESOURCES[name]["Properties"]
+        queues = [
+            source["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+            for source in props.get("Events", {}).values()
+            if "DestinationConfig" in source.get("Properties", {})
+        ]
+        assert _alarmed_errors(name) or any(_alarmed_depth(q) for q in queues), name
+
+
+def test_a_failed_scheduled_sweep_is_kept_and_alarmed() -> None:
+    # AWS Lambda Developer Guide, "Invoking a Lambda function asynchronously" (paraphrased): when
+    # the retries are spent Lambda discards the event unless it has a destination or a DLQ;
+    # EventBridge Scheduler invokes Lambda asynchronously, so its retry policy covers only the
+    # delivery. Both failures land in one queue, alarmed at depth 1.
+    sweep = RESOURCES["SweepFunction"]["Properties"]
+    invoke = sweep["EventInvokeConfig"]
+    assert invoke["DestinationConfig"]["OnFailure"] == {
+        "Type": "SQS",
+        "Destination": {"Fn::GetAtt": ["SweepFailureQueue", "Arn"]},
+    }
+    assert invoke["MaximumRetryAttempts"] <= 2
+    schedule = sweep["Events"]["Schedule"]["Properties"]
+    assert schedule["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["SweepFailureQueue", "Arn"]}}
+    assert _alarmed_depth("SweepFailureQueue")
+    queue = RESOURCES["SweepFailureQueue"]["Properties"]
+    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["MessageRetentionPeriod"] == 1209600

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from orgwarden.aws.inventory import COLLECTORS
+from orgwarden.aws.member import Grant
 from orgwarden.aws.readers import READERS
 from orgwarden.aws.remediations import REMEDIATIONS
 from orgwarden.aws.tags import TAG_READ_PERMISSIONS
@@ -134,6 +135,25 @@ def member_role_permissions() -> dict[str, tuple[str, ...]]:
     }
 
 
+def member_role_grants() -> dict[str, tuple[tuple[str, ...], tuple[Grant, ...]]]:
+    """Each member role's actions granted on their whole scope, and its narrower grants. A fix
+    that declares an action without a grant for it needs all of it; otherwise the action is
+    granted only through the fixes' grants for it."""
+    whole = {
+        p
+        for fix in REMEDIATIONS.values()
+        for p in fix.permissions
+        if p not in {g.action for g in fix.grants}
+    }
+    narrowed: list[Grant] = []
+    for fix in REMEDIATIONS.values():
+        narrowed += [g for g in fix.grants if g.action not in whole and g not in narrowed]
+    return {
+        role: ((tuple(sorted(whole)), tuple(narrowed)) if role == "RemediationRole" else (a, ()))
+        for role, a in member_role_permissions().items()
+    }
+
+
 def member_role_policies() -> str:
     """member.yaml's inline policies for the read, remediation, finding-writer and config-rule
     roles.
@@ -142,8 +162,8 @@ def member_role_policies() -> str:
     the `Orgwarden*` role, which scps/protect-orgwarden.json denies to everyone but StackSets.
     """
     blocks = []
-    for role, actions in member_role_permissions().items():
-        statements = iam_scopes.statements(actions)
+    for role, (actions, grants) in member_role_grants().items():
+        statements = iam_scopes.statements(actions, grants)
         blocks.append(
             f"  {role}Policy:\n"
             "    Type: AWS::IAM::Policy\n"
@@ -174,7 +194,26 @@ def _statement_yaml(statement: dict[str, Any]) -> str:
     else:
         lines.append("            Resource:")
         lines += [f'              - !Sub "{r["Fn::Sub"]}"' for r in statement["Resource"]]
+    if "Condition" in statement:
+        lines.append("            Condition:")
+        for operator, keys in statement["Condition"].items():
+            lines.append(f"              {_scalar(operator)}:")
+            lines += [
+                f"                {_scalar(k)}: {_condition_value(v)}" for k, v in keys.items()
+            ]
     return "".join(f"{line}\n" for line in lines)
+
+
+def _scalar(text: str) -> str:
+    return f'"{text}"'
+
+
+def _condition_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_condition_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return f'!Sub "{value["Fn::Sub"]}"'
+    return _scalar(value)
 
 
 def _kebab(name: str) -> str:

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from orgwarden.aws.errors import ResourceGone, translated
-from orgwarden.aws.member import Change, MemberContext, Reader, Remediation
+from orgwarden.aws.member import Change, Grant, MemberContext, Reader, Remediation
 from orgwarden.model.imdsv2 import InstanceMetadataDefaults, InstanceMetadataOptions, LaunchSource
 from orgwarden.model.resources import ResourceRef
 
@@ -155,6 +155,19 @@ REMEDIATIONS = (
         plan=_plan_require,
         apply=_apply_require,
         changes=(DESCRIBE_INSTANCES,),
+        # Only ever to require tokens with the endpoint on: never to allow IMDSv1 again, nor
+        # to turn the metadata service off under a workload.
+        grants=(
+            Grant(
+                "ec2:ModifyInstanceMetadataOptions",
+                {
+                    "StringEquals": {
+                        "ec2:MetadataHttpTokens": "required",
+                        "ec2:MetadataHttpEndpoint": "enabled",
+                    }
+                },
+            ),
+        ),
     ),
     # Require IMDSv2 for instances launched later in this account and region.
     Remediation(

@@ -7,7 +7,7 @@ declare the IAM actions they need: the member roles' policies are checked agains
 declarations.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -65,6 +65,23 @@ class Change:
     after: dict[str, Any]
 
 
+# The member account's id in a grant's condition values (the member stack fills it in).
+MEMBER_ACCOUNT = "${AWS::AccountId}"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """How one of a fix's actions is granted when IAM lets it be narrower than every resource
+    of the action's types: on `resource_types` only (names from the Service Authorization
+    Reference; empty: all the action's types) and under `conditions` (an IAM `Condition`
+    block). A fix that declares grants for an action is granted that action only through them;
+    each grant becomes one policy statement."""
+
+    action: str
+    conditions: Mapping[str, Mapping[str, str | tuple[str, ...]]] = field(default_factory=dict)
+    resource_types: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Remediation:
     """A fix, by name (a verb). Idempotent; `plan` says exactly what `apply` will change."""
@@ -83,4 +100,11 @@ class Remediation:
     # The facts (`MemberContext.once` names) that `apply` makes stale, forgotten for the
     # resource and its account after the fix; none declared: everything known about both.
     changes: tuple[str, ...] = ()
+    # Narrower grants of some of `permissions` (conditions, fewer resource types).
+    grants: tuple[Grant, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        stray = {g.action for g in self.grants} - set(self.permissions)
+        if stray:
+            raise ValueError(f"{self.name} grants {sorted(stray)} without declaring them")

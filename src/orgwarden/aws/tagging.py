@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from orgwarden.aws.ec2_instances import first_launched
-from orgwarden.aws.member import Change, MemberContext, Reader, Remediation
+from orgwarden.aws.member import Change, Grant, MemberContext, Reader, Remediation
 from orgwarden.aws.tags import DESCRIPTIONS, add_tags, described_tags, read_tags
 from orgwarden.model.resource_types import (
     CREATE_EVENTS,
@@ -118,6 +118,34 @@ def _fix_permissions() -> tuple[str, ...]:
     return tuple(sorted(needed))
 
 
+def _fix_grants() -> tuple[Grant, ...]:
+    """Each tag write only on its type's resources and, where IAM can say which tag keys a
+    request carries, only with the created-by key. A write that replaces the whole set
+    (S3's PutBucketTagging) sends every key the resource has: it is limited by resource only."""
+    grants: list[Grant] = []
+    for tags in (_tags_of(name) for name in TAGGABLE_TYPES):
+        write = tags.write
+        if write.iam_resource_type is None:
+            raise ValueError(f"{write.permission} names no resource type to be granted on")
+        conditions = (
+            {}
+            if write.replaces
+            else {
+                "ForAllValues:StringEquals": {"aws:TagKeys": (CREATED_BY_TAG,)},
+                "Null": {"aws:TagKeys": "false"},
+            }
+        )
+        grants.append(Grant(write.permission, conditions, (write.iam_resource_type,)))
+    merged: dict[tuple[str, str], Grant] = {}
+    for grant in grants:
+        # One grant per action and conditions, on every type it writes (EC2 instances, volumes).
+        key = (grant.action, repr(sorted(grant.conditions.items())))
+        known = merged.get(key)
+        types = tuple(sorted({*(known.resource_types if known else ()), *grant.resource_types}))
+        merged[key] = Grant(grant.action, grant.conditions, types)
+    return tuple(merged.values())
+
+
 # One reader per taggable type, under the name its required-tags rule reads.
 READERS = tuple(
     Reader(
@@ -136,5 +164,6 @@ REMEDIATIONS = (
         plan=_plan_created_by,
         apply=_apply_created_by,
         holds=_owner_recorded,
+        grants=_fix_grants(),
     ),
 )

@@ -8,7 +8,7 @@ from typing import Any
 from orgwarden.aws import s3
 from orgwarden.aws.ec2_instances import DESCRIBE_INSTANCES, instance_of
 from orgwarden.aws.errors import call
-from orgwarden.aws.member import Change, MemberContext, Reader, Remediation
+from orgwarden.aws.member import Change, Grant, MemberContext, Reader, Remediation
 from orgwarden.model.events import GuardDutyDetail
 from orgwarden.model.threats import (
     AccessKeyContainment,
@@ -20,6 +20,10 @@ from orgwarden.model.threats import (
 )
 
 QUARANTINE_TAG = "orgwarden:quarantine"  # value: the GuardDuty finding id
+# The tag orgwarden creates its quarantine groups with: the remediation role may change (and
+# attach) only security groups that carry it.
+QUARANTINE_GROUP_TAG = "orgwarden:quarantine-group"
+QUARANTINE_GROUP_TAG_VALUE = "true"
 SNAPSHOT_FINDING_TAG = "orgwarden:guardduty-finding"
 DESCRIBE_SECURITY_GROUPS = "ec2:DescribeSecurityGroups"
 LIST_ACCESS_KEYS = "iam:ListAccessKeys"
@@ -66,7 +70,9 @@ def read_instance(ctx: MemberContext) -> InstanceContainment:
             m["Ebs"]["VolumeId"] for m in instance.get("BlockDeviceMappings", []) if "Ebs" in m
         ),
         quarantine_group_name=group_name,
-        quarantine_group_id=group["GroupId"] if group and not _has_rules(group) else None,
+        quarantine_group_id=(
+            group["GroupId"] if group and _is_ours(group) and not _has_rules(group) else None
+        ),
         quarantine_tag=tags.get(QUARANTINE_TAG),
     )
 
@@ -92,6 +98,12 @@ def _quarantine_group(
         return groups[0] if groups else None
 
     return ctx.once(DESCRIBE_SECURITY_GROUPS, read)
+
+
+def _is_ours(group: dict[str, Any]) -> bool:
+    """Whether orgwarden created the group (it carries the quarantine-group tag)."""
+    tags = {t["Key"]: t.get("Value") for t in group.get("Tags", [])}
+    return tags.get(QUARANTINE_GROUP_TAG) == QUARANTINE_GROUP_TAG_VALUE
 
 
 def _has_rules(group: dict[str, Any]) -> bool:
@@ -158,6 +170,14 @@ def _ensure_quarantine_group(ctx: MemberContext, ec2: Any, vpc_id: str, name: st
                 GroupName=name,
                 Description="orgwarden quarantine: no inbound or outbound traffic",
                 VpcId=vpc_id,
+                TagSpecifications=[
+                    {
+                        "ResourceType": "security-group",
+                        "Tags": [
+                            {"Key": QUARANTINE_GROUP_TAG, "Value": QUARANTINE_GROUP_TAG_VALUE}
+                        ],
+                    }
+                ],
             ),
             # Another evaluation created it a moment ago: use that one.
             absent=("InvalidGroup.Duplicate",),
@@ -167,11 +187,20 @@ def _ensure_quarantine_group(ctx: MemberContext, ec2: Any, vpc_id: str, name: st
             # A new group allows all egress by default; a quarantine allows nothing.
             group = {
                 "GroupId": (created or {})["GroupId"],
+                "Tags": [{"Key": QUARANTINE_GROUP_TAG, "Value": QUARANTINE_GROUP_TAG_VALUE}],
                 "IpPermissions": [],
                 "IpPermissionsEgress": [
                     {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
                 ],
             }
+    if not _is_ours(group):
+        # The role may not change or attach a group without the tag: say so rather than fail
+        # half-way through.
+        raise PermissionError(
+            f"security group {group['GroupId']} ({name}) in {vpc_id} lacks the tag "
+            f"{QUARANTINE_GROUP_TAG}={QUARANTINE_GROUP_TAG_VALUE}: orgwarden quarantines only in "
+            "groups it created; tag it (after checking its rules) or delete it"
+        )
     group_id: str = group["GroupId"]
     if group.get("IpPermissions"):
         call(
@@ -300,6 +329,45 @@ def read_recorded(ctx: MemberContext) -> RecordedFinding:
     )
 
 
+_OURS = {f"ec2:ResourceTag/{QUARANTINE_GROUP_TAG}": QUARANTINE_GROUP_TAG_VALUE}
+_CREATED_OURS = {f"aws:RequestTag/{QUARANTINE_GROUP_TAG}": QUARANTINE_GROUP_TAG_VALUE}
+# What the quarantine fix may touch: security groups only if they carry orgwarden's tag (made
+# with it, rules revoked on them, attached to interfaces); tags only on what it creates (the
+# group, the snapshots) and its one tag on instances; snapshots only with the finding's tag.
+QUARANTINE_GRANTS = (
+    Grant("ec2:CreateSecurityGroup", {"StringEquals": _CREATED_OURS}, ("security-group",)),
+    Grant("ec2:CreateSecurityGroup", resource_types=("vpc",)),
+    Grant("ec2:RevokeSecurityGroupIngress", {"StringEquals": _OURS}),
+    Grant("ec2:RevokeSecurityGroupEgress", {"StringEquals": _OURS}),
+    Grant("ec2:ModifyNetworkInterfaceAttribute", {"StringEquals": _OURS}, ("security-group",)),
+    Grant(
+        "ec2:ModifyNetworkInterfaceAttribute",
+        resource_types=("instance", "network-interface", "subnet"),
+    ),
+    Grant("ec2:CreateSnapshot", resource_types=("volume",)),
+    Grant(
+        "ec2:CreateSnapshot",
+        {"Null": {f"aws:RequestTag/{SNAPSHOT_FINDING_TAG}": "false"}},
+        ("snapshot",),
+    ),
+    Grant(
+        "ec2:CreateTags",
+        {"StringEquals": {"ec2:CreateAction": "CreateSecurityGroup", **_CREATED_OURS}},
+        ("security-group",),
+    ),
+    Grant(
+        "ec2:CreateTags", {"StringEquals": {"ec2:CreateAction": "CreateSnapshot"}}, ("snapshot",)
+    ),
+    Grant(
+        "ec2:CreateTags",
+        {
+            "ForAllValues:StringEquals": {"aws:TagKeys": (QUARANTINE_TAG,)},
+            "Null": {"aws:TagKeys": "false"},
+        },
+        ("instance",),
+    ),
+)
+
 READERS = (
     Reader(
         name="guardduty_instance",
@@ -330,6 +398,7 @@ REMEDIATIONS = (
         apply=_apply_quarantine,
         changes=(DESCRIBE_INSTANCES, DESCRIBE_SECURITY_GROUPS),
         disruptive=True,
+        grants=QUARANTINE_GRANTS,
     ),
     Remediation(
         name="iam_deactivate_access_key",

@@ -68,6 +68,9 @@ class TagCall:
     absent: tuple[str, ...] = ()  # error codes of a read meaning the resource has no tags
     # A write that replaces the whole set: the set is read (afresh) first and written back.
     replaces: bool = False
+    # The resource type the call acts on, as the Service Authorization Reference names it: a
+    # write is granted on that type only.
+    iam_resource_type: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -165,13 +168,14 @@ _EC2_ID = r"(?:[0-9a-f]{8}|[0-9a-f]{17})"
 _NOT_FOUND = ("ResourceNotFoundException",)
 
 
-def _ec2_create_tags() -> TagCall:
+def _ec2_create_tags(iam_resource_type: str) -> TagCall:
     return TagCall(
         service="ec2",
         operation="create_tags",
         permission="ec2:CreateTags",
         identifier="Resources",
         as_list=True,
+        iam_resource_type=iam_resource_type,
     )
 
 
@@ -192,7 +196,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             described_by="ec2:DescribeInstances",
             tags=Tags(
                 read=DescribedTags(field="Tags"),
-                write=_ec2_create_tags(),
+                write=_ec2_create_tags("instance"),
                 reader="ec2_instance_tags",
             ),
             listing=Listing(
@@ -223,7 +227,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             described_by="ec2:DescribeVolumes",
             tags=Tags(
                 read=DescribedTags(field="Tags"),
-                write=_ec2_create_tags(),
+                write=_ec2_create_tags("volume"),
                 reader="ebs_volume_tags",
             ),
             listing=Listing(
@@ -264,6 +268,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
                     tags="Tagging.TagSet",
                     gone=("NoSuchBucket",),
                     replaces=True,
+                    iam_resource_type="bucket",
                 ),
                 reader="s3_bucket_tags",
             ),
@@ -297,6 +302,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
                     identifier="ResourceName",
                     by_arn=True,
                     gone=("DBInstanceNotFound",),
+                    iam_resource_type="db",
                 ),
                 reader="rds_instance_tags",
             ),
@@ -337,6 +343,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
                     by_arn=True,
                     shape="map",
                     gone=_NOT_FOUND,
+                    iam_resource_type="function",
                 ),
                 reader="lambda_function_tags",
             ),
@@ -371,6 +378,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
                     identifier="ResourceArn",
                     by_arn=True,
                     gone=_NOT_FOUND,
+                    iam_resource_type="table",
                 ),
                 reader="dynamodb_table_tags",
             ),

@@ -10,7 +10,7 @@ import pytest
 from orgwarden.aws.readers import READERS
 from orgwarden.aws.remediations import REMEDIATIONS
 from orgwarden.aws.sessions import Sessions
-from orgwarden.aws.threats import QUARANTINE_TAG, SNAPSHOT_FINDING_TAG
+from orgwarden.aws.threats import QUARANTINE_GROUP_TAG, QUARANTINE_TAG, SNAPSHOT_FINDING_TAG
 from orgwarden.engine.evaluator import parse_event
 from orgwarden.model.events import GuardDutyDetail
 from orgwarden.model.resources import ResourceRef
@@ -134,15 +134,20 @@ def test_scenario_16_an_instance_is_isolated_snapshotted_and_tagged_once(
     )
 
 
-def test_a_quarantine_group_someone_opened_does_not_count_and_is_closed(
-    sessions: Sessions, account_id: str
-) -> None:
-    instance_id = launch(sessions, account_id)
-    ec2 = client(sessions, account_id, "ec2")
-    vpc = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0][
-        "VpcId"
-    ]
-    opened = ec2.create_security_group(GroupName="orgwarden-quarantine", Description="x", VpcId=vpc)
+def _open_group(ec2: Any, vpc: str, *, ours: bool) -> str:
+    """A group named like the quarantine group, allowing SSH from anywhere; `ours`: with the
+    tag orgwarden creates its quarantine groups with."""
+    tags = [{"Key": QUARANTINE_GROUP_TAG, "Value": "true"}] if ours else []
+    opened = ec2.create_security_group(
+        GroupName="orgwarden-quarantine",
+        Description="x",
+        VpcId=vpc,
+        **(
+            {"TagSpecifications": [{"ResourceType": "security-group", "Tags": tags}]}
+            if ours
+            else {}
+        ),
+    )
     ec2.authorize_security_group_ingress(
         GroupId=opened["GroupId"],
         IpPermissions=[
@@ -154,6 +159,19 @@ def test_a_quarantine_group_someone_opened_does_not_count_and_is_closed(
             }
         ],
     )
+    group_id: str = opened["GroupId"]
+    return group_id
+
+
+def test_a_quarantine_group_someone_opened_does_not_count_and_is_closed(
+    sessions: Sessions, account_id: str
+) -> None:
+    instance_id = launch(sessions, account_id)
+    ec2 = client(sessions, account_id, "ec2")
+    vpc = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0][
+        "VpcId"
+    ]
+    opened = _open_group(ec2, vpc, ours=True)
     target = ref("AwsEc2Instance", instance_id, account_id)
     payload = detail(account_id, "Backdoor:EC2/C&CActivity.B!DNS", instance_resource(instance_id))
     state = READERS["guardduty_instance"].read(member_context(sessions, target, READ, payload))
@@ -161,11 +179,36 @@ def test_a_quarantine_group_someone_opened_does_not_count_and_is_closed(
     REMEDIATIONS["ec2_quarantine_instance"].apply(
         member_context(sessions, target, FIX, payload), state
     )
-    (group,) = ec2.describe_security_groups(GroupIds=[opened["GroupId"]])["SecurityGroups"]
+    (group,) = ec2.describe_security_groups(GroupIds=[opened])["SecurityGroups"]
     assert group["IpPermissions"] == []
     assert group["IpPermissionsEgress"] == []
     after = READERS["guardduty_instance"].read(member_context(sessions, target, READ, payload))
     assert guardduty_ec2_compromise.evaluate(after).status is Status.PASSED
+
+
+def test_a_same_named_group_without_orgwarden_s_tag_is_refused_untouched(
+    sessions: Sessions, account_id: str
+) -> None:
+    # The remediation role may revoke rules on, and attach, only groups tagged
+    # orgwarden:quarantine-group=true: a group someone else named orgwarden-quarantine stops
+    # the fix with an error naming the tag, before anything changes.
+    instance_id = launch(sessions, account_id)
+    ec2 = client(sessions, account_id, "ec2")
+    instance = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+    before = sorted(g["GroupId"] for g in instance["SecurityGroups"])
+    squatted = _open_group(ec2, instance["VpcId"], ours=False)
+    target = ref("AwsEc2Instance", instance_id, account_id)
+    payload = detail(account_id, "Backdoor:EC2/C&CActivity.B!DNS", instance_resource(instance_id))
+    state = READERS["guardduty_instance"].read(member_context(sessions, target, READ, payload))
+    assert state.quarantine_group_id is None
+    with pytest.raises(PermissionError, match=QUARANTINE_GROUP_TAG):
+        REMEDIATIONS["ec2_quarantine_instance"].apply(
+            member_context(sessions, target, FIX, payload), state
+        )
+    (group,) = ec2.describe_security_groups(GroupIds=[squatted])["SecurityGroups"]
+    assert group["IpPermissions"], "the rules of a group orgwarden did not make stay"
+    again = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+    assert sorted(g["GroupId"] for g in again["SecurityGroups"]) == before
 
 
 def test_a_vanished_instance_is_gone(sessions: Sessions, ec2_account: str) -> None:
