@@ -1,6 +1,7 @@
-"""Whether a member role's policy, as member.yaml renders it, allows a request: principalmapper's
-local policy simulation (the one tests/scps uses), over the role's statements with the account
-and partition filled in.
+"""Whether a member role's policy, as member.yaml renders it, allows a request, decided by the
+evaluator tests/scps uses (`tests.scps.scp_evaluator`: AWS's documented semantics, case-sensitive
+ARN matching) over the role's statements with the account and partition filled in. An identity
+policy is decided as one SCP level is: an explicit Deny wins, otherwise an Allow is needed.
 
 `CallRecorder` turns the boto3 calls a fix makes into the IAM requests AWS authorizes for them
 (action, resource ARN and the condition keys the request carries), as the Service Authorization
@@ -15,26 +16,17 @@ Reference and the services' guides describe them:
 A call it has no model for fails the test: an unmodelled call would pass unchecked.
 """
 
-import collections
-import collections.abc
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-for _name in ("Mapping", "MutableMapping"):  # principalmapper 1.1.5 on Python >= 3.10
-    if not hasattr(collections, _name):
-        setattr(collections, _name, getattr(collections.abc, _name))
-
-from principalmapper.common import Node, Policy  # noqa: E402
-from principalmapper.querying.query_interface import local_check_authorization_full  # noqa: E402
-
-from orgwarden_harness.simulation import load_template  # noqa: E402
+from orgwarden_harness.simulation import load_template
+from tests.scps import scp_evaluator
 
 ROOT = Path(__file__).resolve().parents[2]
 PARTITION = "aws"
-_EMPTY_TRUST = {"Version": "2012-10-17", "Statement": []}
 
 
 def _resolve(value: Any, account_id: str) -> Any:
@@ -78,17 +70,11 @@ class Request:
 
 
 def allows(policy: dict[str, Any], request: Request, account_id: str) -> bool:
-    principal = Node(
-        f"arn:{PARTITION}:iam::{account_id}:role/OrgwardenRemediation",
-        "AROAEXAMPLEID",
-        [Policy("inline", "orgwarden-remediation", policy)],
-        [], _EMPTY_TRUST, None, 0, False, False, None, False, None,
-    )  # fmt: skip
-    return bool(
-        local_check_authorization_full(
-            principal, request.action, request.resource, dict(request.context)
-        )
+    principal = f"arn:{PARTITION}:iam::{account_id}:role/OrgwardenRemediation"
+    decided = scp_evaluator.Request(
+        request.action, request.resource, principal, dict(request.context)
     )
+    return not scp_evaluator.scp_denies([[policy]], decided)
 
 
 def _tag_context(prefixes: tuple[str, ...], tags: Mapping[str, str]) -> dict[str, str]:

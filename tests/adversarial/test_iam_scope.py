@@ -2,7 +2,7 @@
 
 Whoever steers the evaluator (a bug, a crafted resource state, a stolen evaluator session) gets
 what OrgwardenRemediation allows in every member account. Each hole below is a request the role
-used to allow and no fix makes; each is checked by principalmapper's local policy simulation
+used to allow and no fix makes; each is checked by the case-sensitive evaluator tests/scps uses
 over the rendered role policy. Then the fixes themselves run on moto with every call they make
 translated to its IAM request (tests/adversarial/iam_authorization.py) and checked against the
 same policy: the narrowed role still lets them work.

@@ -1,5 +1,5 @@
 """Each SCP's intent, as data: the request tables in scps/*.cases.yaml, decided by
-principalmapper's local evaluation of the policy file."""
+the case-sensitive evaluation of tests/scps/scp_evaluator.py."""
 
 from pathlib import Path
 
