@@ -149,13 +149,14 @@ def public_principal(statement: Mapping[str, Any]) -> str | None:
         values = [v for v in as_list(principal) if isinstance(v, str)]
         return next((v for v in values if not _fixed_name(v)), None)
     for kind_, values in principal.items():
-        if kind_ == "Federated":
-            return f"Federated:{_first(values)}"
-        if kind_ not in PRINCIPAL_TYPES:
-            return f"{kind_}:{_first(values)}"
-        for value in as_list(values):
-            if not isinstance(value, str) or not _fixed_name(value):
-                return f"{kind_}:{value}"
+        # Federated is never fixed (the guide's first public example); unknown kinds neither.
+        open_values = (
+            as_list(values)[:1]
+            if kind_ not in PRINCIPAL_TYPES
+            else [v for v in as_list(values) if not isinstance(v, str) or not _fixed_name(v)]
+        )
+        if open_values or (kind_ not in PRINCIPAL_TYPES):
+            return f"{kind_}:{open_values[0] if open_values else ''}"
     return None
 
 
@@ -198,11 +199,6 @@ def public_statements(policy: Mapping[str, Any] | None) -> list[dict[str, Any]]:
 
 def _fixed_name(value: str) -> bool:
     return "*" not in value and "?" not in value and "${" not in value
-
-
-def _first(values: Any) -> str:
-    listed = as_list(values)
-    return str(listed[0]) if listed else ""
 
 
 def _access_kind(actions: Iterable[str]) -> str:
