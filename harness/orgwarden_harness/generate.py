@@ -228,12 +228,15 @@ def permissions(rule: Rule) -> tuple[list[str], list[str]]:
     return read, sorted(fix)
 
 
-def rules_reference(catalogue: Catalogue) -> str:
+def rules_reference(catalogue: Catalogue, existing: str = "") -> str:
+    """The generated table, followed by the hand-written sections of `existing` (every line from
+    its first `## ` heading on), which explain how particular rules decide."""
     lines = [
         "# Rule reference",
         "",
         "Generated from the rule specs by `uv run python -m orgwarden_harness.generate`; a test",
-        "fails when it is stale. Modes, exemptions and rollout: [safety.md](safety.md).",
+        "fails when it is stale. Modes, exemptions and rollout: [safety.md](safety.md). The",
+        "sections after the table are written by hand and kept by the generator.",
         "",
         "| Rule | Title | Severity | Controls | Triggers | Remediation | Permissions |",
         "|---|---|---|---|---|---|---|",
@@ -255,7 +258,9 @@ def rules_reference(catalogue: Catalogue) -> str:
             f"{'<br>'.join(_trigger_text(t) for t in spec.triggers)} | {fix_text or NO_FIX} | "
             f"{perms} |"
         )
-    return "\n".join(lines) + "\n"
+    table = "\n".join(lines) + "\n"
+    start = existing.find("\n## ")
+    return table + ("\n" + existing[start + 1 :] if start >= 0 else "")
 
 
 def _trigger_text(trigger: object) -> str:
@@ -283,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     wanted = {
         TEMPLATE: with_section(TEMPLATE.read_text(), template_rules(catalogue)),
         MEMBER_TEMPLATE: with_section(member, member_role_policies(), POLICIES_BEGIN, POLICIES_END),
-        RULES_DOC: rules_reference(catalogue),
+        RULES_DOC: rules_reference(catalogue, RULES_DOC.read_text() if RULES_DOC.exists() else ""),
     }
     stale = [path for path, text in wanted.items() if not path.exists() or path.read_text() != text]
     if args.check:

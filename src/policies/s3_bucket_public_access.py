@@ -1,9 +1,12 @@
 """S3 buckets must not be publicly readable or writable, through their policy or their ACL.
 
-A bucket is public when a bucket policy statement allows a public principal without a condition
-that fixes who or where the request comes from, or an ACL grants to the AllUsers or
-AuthenticatedUsers groups, and Block Public Access (bucket and account settings combined) does
-not neutralise it (RestrictPublicBuckets for policies, IgnorePublicAcls for ACLs).
+"Public" is S3's own definition (S3 User Guide, "Blocking public access to your Amazon S3
+storage", "The meaning of 'public'"), implemented in `orgwarden.model.bucket_policy`: a policy
+statement is public when it allows a principal that is not fixed (`*`, a wildcard, `Federated`,
+`NotPrincipal`) and no condition confines it to fixed values of the guide's keys; an ACL is
+public when it grants anything to the AllUsers or AuthenticatedUsers groups. Block Public Access
+(bucket and account settings combined) neutralises them (RestrictPublicBuckets for policies,
+IgnorePublicAcls for ACLs).
 
 Scenarios:
   1. policy Allow Principal "*" s3:GetObject, no Block Public Access   -> FAILED, names it
@@ -20,6 +23,12 @@ Scenarios:
  10. no policy, private ACL                                              -> PASSED
  11. policy public and not neutralised: the ACL is not read (it cannot
      change the verdict, and the fix blocks both)                      -> FAILED, says so
+ 12. Principal {"Federated": ...} (the guide's first public example)    -> FAILED
+ 13. aws:SourceIp broader than /8 (IPv4) or /32 (IPv6), e.g. 0.0.0.0/1  -> FAILED
+ 14. delegation to access points: s3:DataAccessPointAccount, or
+     s3:DataAccessPointArn with only the access point name open         -> PASSED
+ 15. a condition that a request without the key satisfies (ForAllValues:,
+     ...IfExists), a negated operator, or Null                           -> FAILED
 """
 
 from collections.abc import Iterable

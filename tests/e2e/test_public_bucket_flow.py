@@ -161,3 +161,74 @@ def test_scenario_2_the_evidence_keeps_who_made_it_public_and_when_it_was_first_
     assert finding["FirstObservedAt"] == finding["CreatedAt"]
     assert record.first_observed_at is not None
     assert finding["Compliance"]["Status"] == "FAILED"
+
+
+def test_scenario_12_a_federated_principal_is_public_and_blocked(
+    enforce: SimulatedOrganization,
+) -> None:
+    # S3 User Guide, "Blocking public access to your Amazon S3 storage", "The meaning of
+    # 'public'": "Under these rules, the following example policies are considered public",
+    # the first being {"Principal": {"Federated": "graph.facebook.com"}, "Action":
+    # "s3:PutObject", "Effect": "Allow"}.
+    sim = enforce
+    member = sim.accounts["payments-prod"].account_id
+    bucket = f"e2e-federated-{member}"
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "WebIdentityUploads",
+                "Effect": "Allow",
+                "Principal": {"Federated": "graph.facebook.com"},
+                "Action": "s3:PutObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+            }
+        ],
+    }
+    assert run(sim, make_drift(sim, "payments-prod", bucket, policy)) == {"batchItemFailures": []}
+
+    assert sim.bucket_block(member, bucket) == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
+    finding_id = f"orgwarden/{RULE}/{member}/us-east-1/{bucket}"
+    (record,) = sim.evidence().history(finding_id)
+    assert record.detected_status.value == "FAILED"
+    assert "WebIdentityUploads" in record.detected_reason
+    assert "Federated:graph.facebook.com" in record.detected_reason
+    assert record.action is not None
+    assert record.action.outcome == "verified"
+
+
+def test_scenario_14_a_bucket_delegating_to_its_access_points_is_left_alone(
+    enforce: SimulatedOrganization,
+) -> None:
+    # S3 User Guide, "Configuring IAM policies for using access points", "Delegating access
+    # control to access points": "The following example bucket policy allows full access to all
+    # access points owned by the bucket owner's account." The meaning of "public" lists
+    # s3:DataAccessPointAccount among the keys whose fixed value makes a policy non-public.
+    sim = enforce
+    member = sim.accounts["analytics-prod"].account_id
+    bucket = f"e2e-access-points-{member}"
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DelegateToAccessPoints",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "*",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                "Condition": {"StringEquals": {"s3:DataAccessPointAccount": member}},
+            }
+        ],
+    }
+    assert run(sim, make_drift(sim, "analytics-prod", bucket, policy)) == {"batchItemFailures": []}
+
+    assert sim.bucket_block(member, bucket) is None
+    finding = sim.findings(member)[f"orgwarden/{RULE}/{member}/us-east-1/{bucket}"]
+    assert finding["Compliance"]["Status"] == "PASSED"
+    (record,) = sim.evidence().history(finding["Id"])
+    assert record.action is None

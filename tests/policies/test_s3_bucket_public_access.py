@@ -232,6 +232,42 @@ CASES = [
     ),
     ("10: no policy, private ACL", bucket(), Status.PASSED, []),
     (
+        "12: Principal Federated is public (the guide's first public example)",
+        bucket(policy({**allow_public(), "Principal": {"Federated": "graph.facebook.com"}})),
+        Status.FAILED,
+        ["Federated:graph.facebook.com"],
+    ),
+    (
+        "13: aws:SourceIp 0.0.0.0/1 is broader than /8",
+        bucket(policy(allow_public(Condition={"IpAddress": {"aws:SourceIp": "0.0.0.0/1"}}))),
+        Status.FAILED,
+        ["PublicRead"],
+    ),
+    (
+        "14: delegation to the account's access points",
+        bucket(
+            policy(
+                allow_public(
+                    "*", Condition={"StringEquals": {"s3:DataAccessPointAccount": "111122223333"}}
+                )
+            )
+        ),
+        Status.PASSED,
+        [],
+    ),
+    (
+        "15: ForAllValues on a single-valued key confines nothing",
+        bucket(
+            policy(
+                allow_public(
+                    Condition={"ForAllValues:StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}
+                )
+            )
+        ),
+        Status.FAILED,
+        ["PublicRead"],
+    ),
+    (
         "11: public policy, ACL not read",
         BucketAccess(ref=REF, bucket_block=None, account_block=None, policy=policy(allow_public())),
         Status.FAILED,
