@@ -29,6 +29,8 @@ Scenarios:
      s3:DataAccessPointArn with only the access point name open         -> PASSED
  15. a condition that a request without the key satisfies (ForAllValues:,
      ...IfExists), a negated operator, or Null                           -> FAILED
+ 16. a policy orgwarden finds not public but S3's GetBucketPolicyStatus
+     calls public (a second opinion that can only make it stricter)      -> FAILED, says so
 """
 
 from collections.abc import Iterable
@@ -103,6 +105,21 @@ def evaluate(bucket: BucketAccess) -> Verdict:
     }
     if bucket.acl is not None:
         facts["public_grants"] = live_grants
+
+    if (
+        bucket.policy_status_public
+        and not live_statements
+        and not effective.restrict_public_buckets
+    ):
+        facts["policy_status_public"] = True
+        return Verdict(
+            status=Status.FAILED,
+            reason=(
+                "Bucket is public by S3's own judgement: GetBucketPolicyStatus says its policy "
+                "is public, though no statement matched orgwarden's reading of S3's definition."
+            ),
+            facts=facts,
+        )
 
     if live_statements or live_grants:
         access = sorted({s["access"] for s in live_statements} | {g["access"] for g in live_grants})

@@ -232,3 +232,64 @@ def test_scenario_14_a_bucket_delegating_to_its_access_points_is_left_alone(
     assert finding["Compliance"]["Status"] == "PASSED"
     (record,) = sim.evidence().history(finding["Id"])
     assert record.action is None
+
+
+def _vpce_confined_policy(bucket: str) -> dict[str, Any]:
+    """Public read confined to one VPC endpoint: not public by S3's definition."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadFromOurEndpoint",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+                "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}},
+            }
+        ],
+    }
+
+
+def test_scenario_16_s3_s_own_judgement_is_asked_and_agrees_it_is_not_public(
+    enforce: SimulatedOrganization,
+) -> None:
+    sim = enforce
+    member = sim.accounts["analytics-prod"].account_id
+    bucket = f"e2e-vpce-confined-{member}"
+    event = make_drift(sim, "analytics-prod", bucket, _vpce_confined_policy(bucket))
+
+    assert run(sim, event) == {"batchItemFailures": []}
+
+    assert sim.bucket_block(member, bucket) is None
+    (record,) = sim.evidence().history(f"orgwarden/{RULE}/{member}/us-east-1/{bucket}")
+    assert record.status.value == "PASSED"
+
+
+def test_scenario_16_a_policy_s3_calls_public_is_failed_and_blocked(
+    enforce: SimulatedOrganization, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """S3's GetBucketPolicyStatus is the judgement Block Public Access is built on. moto's is
+    cruder than AWS's (any statement with a Condition is non-public), so this plays AWS calling
+    public a policy orgwarden's reading passes: an honest stand-in for the branch moto cannot
+    reach, replacing moto's answer only."""
+    import moto.s3.responses  # moto.s server runs in this process
+
+    monkeypatch.setattr(moto.s3.responses, "bucket_policy_is_public", lambda policy: True)
+    sim = enforce
+    member = sim.accounts["payments-prod"].account_id
+    bucket = f"e2e-aws-says-public-{member}"
+    event = make_drift(sim, "payments-prod", bucket, _vpce_confined_policy(bucket))
+
+    assert run(sim, event) == {"batchItemFailures": []}
+
+    assert sim.bucket_block(member, bucket) == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
+    (record,) = sim.evidence().history(f"orgwarden/{RULE}/{member}/us-east-1/{bucket}")
+    assert record.detected_status.value == "FAILED"
+    assert "GetBucketPolicyStatus" in record.detected_reason
+    assert record.facts["policy_status_public"] is True

@@ -268,6 +268,26 @@ CASES = [
         ["PublicRead"],
     ),
     (
+        "16: S3's GetBucketPolicyStatus calls public what orgwarden's reading passes",
+        bucket(policy(CLOUDFRONT_OAC)).model_copy(update={"policy_status_public": True}),
+        Status.FAILED,
+        ["S3's own judgement", "GetBucketPolicyStatus"],
+    ),
+    (
+        "16: S3 agrees the policy is not public",
+        bucket(policy(CLOUDFRONT_OAC)).model_copy(update={"policy_status_public": False}),
+        Status.PASSED,
+        [],
+    ),
+    (
+        "16: S3's judgement does not outrank RestrictPublicBuckets",
+        bucket(
+            policy(CLOUDFRONT_OAC), bucket_block=PublicAccessBlock(restrict_public_buckets=True)
+        ).model_copy(update={"policy_status_public": True}),
+        Status.PASSED,
+        [],
+    ),
+    (
         "11: public policy, ACL not read",
         BucketAccess(ref=REF, bucket_block=None, account_block=None, policy=policy(allow_public())),
         Status.FAILED,

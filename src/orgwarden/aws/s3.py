@@ -22,7 +22,9 @@ def read_bucket_access(ctx: MemberContext) -> BucketAccess:
     Block Public Access first, bucket then account: once all four settings are on, nothing in the
     policy or the ACL can make the bucket public, so the rest is not read. A policy that makes
     the bucket public on its own decides the verdict (and the fix blocks ACLs too): the ACL is
-    then not read either.
+    then not read either. A policy in force that orgwarden's analysis finds not public is put
+    to S3's own judgement too (GetBucketPolicyStatus, what Block Public Access is built on):
+    the second opinion can only make the verdict stricter.
     """
     ref, s3 = ctx.ref, ctx.client("s3")
     bucket_block = read_bucket_block(ctx)
@@ -42,8 +44,22 @@ def read_bucket_access(ctx: MemberContext) -> BucketAccess:
         ),
     )
     document = json.loads(policy) if policy else None
-    if not access.effective_block.restrict_public_buckets and public_statements(document):
+    restricted = access.effective_block.restrict_public_buckets
+    if not restricted and public_statements(document):
         return access.model_copy(update={"policy": document})
+    status_public = None
+    if document is not None and not restricted:
+        status = ctx.once(
+            "s3:GetBucketPolicyStatus",
+            lambda: call(
+                "s3:GetBucketPolicyStatus",
+                ctx.principal,
+                lambda: s3.get_bucket_policy_status(Bucket=ref.resource_id)["PolicyStatus"],
+                absent=(NO_POLICY,),
+                gone=BUCKET_GONE,
+            ),
+        )
+        status_public = bool(status.get("IsPublic")) if status else None
     acl = ctx.once(
         "s3:GetBucketAcl",
         lambda: call(
@@ -57,6 +73,7 @@ def read_bucket_access(ctx: MemberContext) -> BucketAccess:
         update={
             "policy": document,
             "acl": tuple(_grant(g) for g in (acl or {}).get("Grants", [])),
+            "policy_status_public": status_public,
         }
     )
 
@@ -141,6 +158,7 @@ READERS = (
             "s3:GetBucketPublicAccessBlock",
             "s3:GetAccountPublicAccessBlock",
             "s3:GetBucketPolicy",
+            "s3:GetBucketPolicyStatus",
             "s3:GetBucketAcl",
         ),
         read=read_bucket_access,

@@ -123,6 +123,9 @@ class BucketAccess(BaseModel):
     account_block: PublicAccessBlock | None
     policy: dict[str, Any] | None = None
     acl: tuple[AclGrant, ...] | None = None
+    # S3's own judgement of the policy (GetBucketPolicyStatus `IsPublic`), asked only when a
+    # policy is in force and orgwarden's analysis finds nothing public in it; None: not asked.
+    policy_status_public: bool | None = None
 
     @property
     def effective_block(self) -> PublicAccessBlock:
