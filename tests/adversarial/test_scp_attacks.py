@@ -6,14 +6,12 @@ the AWS-semantics evaluator in tests/scps/scp_evaluator.py. The attacker holds A
 in account 111122223333 and can create any role there that the SCPs let it create.
 """
 
-import importlib.util
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from orgwarden.aws.remediations import REMEDIATIONS
-from tests.scps.policy_files import SCPS
+from tests.scps.policy_files import stack_renderer
 from tests.scps.scp_evaluator import FULL_AWS_ACCESS, Request, scp_denies
 
 ACCOUNT = "111122223333"
@@ -33,16 +31,7 @@ def _role(name: str) -> str:
     return f"arn:aws:iam::{ACCOUNT}:role/{name}"
 
 
-def _renderer() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("render_stack", SCPS / "render_stack.py")
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-RENDER = _renderer()
+RENDER = stack_renderer()
 ATTACHED: list[dict[str, Any]] = [
     RENDER.attached_policy(files) for _, _, files in RENDER.ATTACHED_SCPS.values()
 ]

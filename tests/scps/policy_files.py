@@ -1,7 +1,9 @@
 """The policy files in scps/ and the request tables beside them."""
 
+import importlib.util
 import json
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Literal
 
 import yaml
@@ -40,3 +42,13 @@ def load_policy(path: Path) -> dict[str, Any]:
 def load_cases(scp: Path) -> list[Case]:
     table = scp.with_name(scp.stem + ".cases.yaml")
     return [Case.model_validate(row) for row in yaml.safe_load(table.read_text())]
+
+
+def stack_renderer() -> ModuleType:
+    """scps/render_stack.py, loaded as a module (it is a script beside the policies)."""
+    spec = importlib.util.spec_from_file_location("render_stack", SCPS / "render_stack.py")
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,25 +1,14 @@
 """scps/stack.yaml: rendered from the policy files, and within AWS Organizations' quotas."""
 
-import importlib.util
 import json
-from types import ModuleType
 
-from tests.scps.policy_files import SCPS, TAG_POLICY, load_policy, scp_files
+from tests.scps.policy_files import SCPS, TAG_POLICY, load_policy, scp_files, stack_renderer
 
 SCP_LIMIT = 5120
 MAX_SCPS_PER_TARGET = 5  # FullAWSAccess included
 
 
-def _renderer() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("render_stack", SCPS / "render_stack.py")
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-RENDER = _renderer()
+RENDER = stack_renderer()
 RESOURCES = RENDER.template()["Resources"]
 ATTACHED = {
     k: r for k, r in RESOURCES.items() if r["Properties"]["Type"] == "SERVICE_CONTROL_POLICY"
