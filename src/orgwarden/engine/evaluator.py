@@ -255,6 +255,8 @@ class Evaluator:
             resource_account=ref.account_id,
             waiver=exemption.active,
             exemption_unknown=exemption_unknown is not None,
+            target=identity_of(detected.acts_on) if detected.acts_on else None,
+            target_unknown=bool(detected.acts_on) and identity_of(detected.acts_on) is None,
         )
         decision = decide(spec, detected, guards)
         if decision.act is Act.REMEDIATE and prior is not None:
