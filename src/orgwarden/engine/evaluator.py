@@ -309,7 +309,9 @@ class Evaluator:
             notes=notes,
             first_observed_at=record.first_observed_at,
         )
-        publication = Publication(ref, finding, _workflow(decision, action), prior is not None)
+        publication = Publication(
+            ref, finding, _workflow(decision, action, final), prior is not None
+        )
         scope.publications.append(publication)
         metrics.add_metric(
             name=f"Verdict{final.status.value.title().replace('_', '')}",
@@ -566,16 +568,26 @@ def resource_ref(rule: Rule, resource_id: Any, account_id: str, region: str) -> 
         ) from error
 
 
-def _workflow(decision: Decision, action: ActionRecord | None) -> tuple[str, str] | None:
+def _workflow(
+    decision: Decision, action: ActionRecord | None, final: Verdict
+) -> tuple[str, str] | None:
     """The Security Hub workflow this evaluation moves its finding to, with the note saying
-    why; None leaves the workflow as it is (a person's choice, or Security Hub's reset)."""
+    why; None leaves the workflow as it is (a person's choice, or Security Hub's reset).
+
+    RESOLVED only for a finding whose compliance is PASSED: a fix that holds (the creator is
+    tagged) while the rule still fails (other tags are missing) leaves the finding NOTIFIED.
+    """
     if decision.act is Act.EXEMPT:
         return "SUPPRESSED", f"orgwarden: {decision.reason}"
     if action is None or action.outcome not in ("verified", "not-verified"):
         return None
     who = f"{action.remediation} as {action.actor}"
-    if action.outcome == "verified":
+    if action.outcome == "verified" and final.status is Status.PASSED:
         return "RESOLVED", f"orgwarden fixed this ({who}) and verified it by reading it again."
+    if action.outcome == "verified":
+        return "NOTIFIED", (
+            f"orgwarden applied {who} and verified it, but the rule still fails: {final.reason}"
+        )
     return "NOTIFIED", f"orgwarden applied {who}, but the re-read still fails; retrying."
 
 
