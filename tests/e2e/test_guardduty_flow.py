@@ -295,3 +295,46 @@ def test_the_sessions_of_orgwarden_s_own_and_break_glass_roles_are_never_revoked
     assert record.action.outcome == "not-attempted"
     assert record.decision_reason is not None
     assert reason in record.decision_reason
+
+
+@pytest.mark.parametrize(
+    ("finding_type", "resource"),
+    [
+        # GuardDuty IAM finding types: ConsoleLoginSuccess.B, "Multiple worldwide successful
+        # console logins were observed": a console session, no access key id.
+        (
+            "UnauthorizedAccess:IAMUser/ConsoleLoginSuccess.B",
+            {
+                "resourceType": "AccessKey",
+                "accessKeyDetails": {
+                    "principalId": "AIDA4EXAMPLEUSERID12",
+                    "userType": "IAMUser",
+                    "userName": "jane.doe",
+                },
+            },
+        ),
+        # GuardDuty S3 finding types: Policy:S3/AccountBlockPublicAccessDisabled is about the
+        # account's Block Public Access, so it names no bucket.
+        ("Policy:S3/AccountBlockPublicAccessDisabled", {"resourceType": "S3Bucket"}),
+        # An EC2 finding whose instance details carry no instance id.
+        ("Backdoor:EC2/DenialOfService.Tcp", {"resourceType": "Instance", "instanceDetails": {}}),
+    ],
+)
+def test_a_claimed_finding_that_names_no_resource_is_recorded_on_the_account(
+    lambda_env: Configure, member: str, finding_type: str, resource: dict[str, Any]
+) -> None:
+    sim = lambda_env(ENFORCE)
+    event = guardduty_finding_event(member, finding_type, resource, severity=5.0)
+    assert run(sim, event) == {"batchItemFailures": []}
+
+    finding = sim.findings(member)[
+        f"orgwarden/guardduty_finding_recorded/{member}/us-east-1/"
+        f"guardduty/{event['detail']['id']}/{member}"
+    ]
+    assert finding["Resources"][0]["Type"] == "AwsAccount"
+    assert finding["Compliance"]["Status"] == "FAILED"
+    assert finding["RecordState"] == "ACTIVE"
+    assert finding_type in finding["Description"]
+    (record,) = sim.evidence().history(finding["Id"])
+    assert record.facts["guardduty_type"] == finding_type
+    assert record.action is None
