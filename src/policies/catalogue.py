@@ -236,10 +236,18 @@ class Catalogue:
                 "detail": {"userIdentity": {"type": ["Root"], "invokedBy": [{"exists": False}]}},
             }
         if self._config:
+            types = sorted(self._config)
             patterns["ConfigItems"] = {
                 "source": ["aws.config"],
                 "detail-type": [CONFIG_ITEM_CHANGE],
-                "detail": {"configurationItem": {"resourceType": sorted(self._config)}},
+                # An oversized item (OversizedConfigurationItemChangeNotification) carries
+                # `configurationItemSummary` instead of `configurationItem`.
+                "detail": {
+                    "$or": [
+                        {"configurationItem": {"resourceType": types}},
+                        {"configurationItemSummary": {"resourceType": list(types)}},
+                    ]
+                },
             }
         if self._guardduty:
             # Every finding type: one no rule claims is still recorded, never dropped.

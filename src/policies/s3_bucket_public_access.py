@@ -20,6 +20,8 @@ Scenarios:
  10. no policy, private ACL                                              -> PASSED
  11. policy public and not neutralised: the ACL is not read (it cannot
      change the verdict, and the fix blocks both)                      -> FAILED, says so
+ 12. the bucket is deleted (DeleteBucket, or a read finds it gone)     -> NOT_APPLICABLE: this
+     and every other open finding about it is archived
 """
 
 from collections.abc import Iterable
@@ -47,6 +49,8 @@ SPEC = RuleSpec(
         CloudTrail(service="s3", event_name=name, ids="requestParameters.bucketName")
         for name in (
             "CreateBucket",
+            # The bucket is gone: every open finding about it is archived.
+            "DeleteBucket",
             "DeleteBucketPolicy",
             "DeleteBucketPublicAccessBlock",
             "DeletePublicAccessBlock",
