@@ -144,7 +144,7 @@ def test_a_deleted_bucket_has_every_finding_archived_by_its_delete_bucket_event(
 def test_a_config_item_saying_resource_deleted_archives_every_finding_about_it(
     detect: SimulatedOrganization,
 ) -> None:
-    """AWS Config API reference, ConfigurationItem: configurationItemStatus "ResourceDeleted –
+    """AWS Config API reference, ConfigurationItem: configurationItemStatus "ResourceDeleted -
     The resource was deleted"."""
     sim = detect
     member, bucket = public_bucket_with_findings(sim)
