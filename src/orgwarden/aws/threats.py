@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from orgwarden.aws import s3
-from orgwarden.aws.ec2_instances import DESCRIBE_INSTANCES, instance_of
+from orgwarden.aws.ec2_instances import DESCRIBE_INSTANCES, instance_of, tag_pairs
 from orgwarden.aws.errors import call
 from orgwarden.aws.member import Change, MemberContext, Reader, Remediation
 from orgwarden.model.events import GuardDutyDetail
@@ -58,7 +58,7 @@ def read_instance(ctx: MemberContext) -> InstanceContainment:
     vpc_id = instance.get("VpcId")
     group_name = ctx.policy.remediation.quarantine_security_group_name
     group = _quarantine_group(ctx, ec2, vpc_id, group_name) if vpc_id else None
-    tags = {t["Key"]: t["Value"] for t in instance.get("Tags", [])}
+    tags = tag_pairs(instance.get("Tags"))
     return InstanceContainment(
         ref=ctx.ref,
         finding=finding,

@@ -100,6 +100,10 @@ class Subject(NamedTuple):
 STALE_READ_DELAYS = (0.5, 1.0, 2.0)
 STALE_READ_WINDOW = timedelta(minutes=5)
 FIX_LEASE_SECONDS = 120
+# Errors of our own reading or judging code about one resource (a field AWS left out, a shape
+# not foreseen): that resource's rules report NOT_AVAILABLE, naming the error, and the event or
+# sweep task goes on. AWS errors (throttling, outages) still propagate, so the queue retries.
+UNEXPECTED = (LookupError, TypeError, ValueError, AttributeError)
 # The fact a verdict carries when the read found the resource gone (ResourceGone).
 GONE_FACT = "resource_gone"
 
@@ -562,7 +566,22 @@ class Evaluator:
                     reason=f"Resource is gone: {error}",
                     facts={GONE_FACT: True},
                 )
-            return state, subject.rule.evaluate(state)
+            except UNEXPECTED as error:
+                # A bug or a shape we did not foresee in one resource's answer: that resource is
+                # not judged (NOT_AVAILABLE, naming the error); the others still are.
+                metrics.add_metric(name="UnexpectedErrors", unit=MetricUnit.Count, value=1)
+                logger.exception(
+                    "unexpected error reading a resource", extra={"resource": subject.ref.arn}
+                )
+                return None, _unexpected(error)
+            try:
+                return state, subject.rule.evaluate(state)
+            except UNEXPECTED as error:
+                metrics.add_metric(name="UnexpectedErrors", unit=MetricUnit.Count, value=1)
+                logger.exception(
+                    "unexpected error judging a resource", extra={"resource": subject.ref.arn}
+                )
+                return state, _unexpected(error)
 
     def _just_created(self, cause: EventContext | None) -> bool:
         return (
@@ -577,6 +596,11 @@ class Evaluator:
             tags = read_tags(self._context(subject, self.settings.read_role_name))
         except (AccessDenied, ResourceGone) as error:
             return ExemptionCheck(active=None), f"exemption tags could not be read: {error}"
+        except UNEXPECTED as error:
+            metrics.add_metric(name="UnexpectedErrors", unit=MetricUnit.Count, value=1)
+            logger.exception("unexpected error reading exemption tags")
+            reason = f"exemption tags could not be read: {type(error).__name__}: {error}"
+            return ExemptionCheck(active=None), reason
         ref = subject.ref
         check = find_exemption(
             self.policy,
@@ -670,6 +694,13 @@ def resource_ref(rule: Rule, resource_id: Any, account_id: str, region: str) -> 
             f"{rule.spec.id}: resource id rejected: {problems(error)}",
             DeadLetterReason.INVALID_IDENTIFIER,
         ) from error
+
+
+def _unexpected(error: Exception) -> Verdict:
+    return Verdict(
+        status=Status.NOT_AVAILABLE,
+        reason=clip(f"Unexpected error about this resource: {type(error).__name__}: {error}"),
+    )
 
 
 def _place(ref: ResourceRef) -> tuple[str, str, str, str]:
