@@ -58,9 +58,12 @@ def statements_of(role: str) -> list[dict[str, Any]]:
 
 
 def actions_of(role: str) -> set[str]:
+    """The actions the role's Allow statements grant (Deny statements only narrow them)."""
     actions: set[str] = set()
     for statement in statements_of(role):
-        assert statement["Effect"] == "Allow"
+        assert statement["Effect"] in ("Allow", "Deny")
+        if statement["Effect"] == "Deny":
+            continue
         assert "NotAction" not in statement
         assert "NotResource" not in statement
         granted = statement["Action"]
@@ -270,3 +273,31 @@ def test_the_deploy_guide_s_unscoped_actions_have_no_resource_type_in_iam() -> N
     for action in listed:
         service, _, name = action.partition(":")
         assert reference.actions.get_action_details(service, name)["resourceTypes"] == [], action
+
+
+def test_the_role_session_revocation_is_its_own_statement_and_never_reaches_protected_roles() -> (
+    None
+):
+    """iam:PutRolePolicy has no condition key for the policy name (Service Authorization
+    Reference, IAM: PutRolePolicy lists only the role resource), so the fix that attaches
+    AWSRevokeOlderSessions is scoped by resource: its own statement, and a deny for orgwarden's
+    roles, the break-glass roles and the service-linked roles."""
+    statements = {s["Sid"]: s for s in statements_of("RemediationRole")}
+    allow = statements["RevokeRoleSessions"]
+    assert allow["Effect"] == "Allow"
+    assert allow["Action"] == ["iam:PutRolePolicy"]
+    others = [s for sid, s in statements.items() if sid != "RevokeRoleSessions"]
+    assert all("iam:PutRolePolicy" not in s["Action"] for s in others if s["Effect"] == "Allow")
+    deny = statements["RevokeRoleSessionsNeverOnProtectedRoles"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Action"] == ["iam:PutRolePolicy"]
+    denied = {r["Fn::Sub"].rsplit(":role/", 1)[1] for r in deny["Resource"]}
+    for parameter in (
+        "ReadRoleName",
+        "RemediationRoleName",
+        "FindingWriterRoleName",
+        "ConfigRuleRoleName",
+        "ForwarderRoleName",
+    ):
+        assert "${" + parameter + "}" in denied
+    assert {"Orgwarden*", "OrgwardenBreakGlass*", "aws-service-role/*"} <= denied

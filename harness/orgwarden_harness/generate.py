@@ -39,6 +39,40 @@ FINDING_WRITER_PERMISSIONS = (
     "securityhub:GetFindings",
 )
 
+# iam:PutRolePolicy (the role-session revocation of `iam_revoke_role_sessions`) has no
+# condition key for the policy name, so it cannot be limited to AWSRevokeOlderSessions: it is
+# granted in a statement of its own on the account's roles, beside a deny for orgwarden's own
+# roles, the break-glass roles (named OrgwardenBreakGlass*, as the SCPs expect) and the
+# service-linked roles.
+REVOKE_SESSIONS_ACTION = "iam:PutRolePolicy"
+_ROLE = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/"
+REVOKE_SESSIONS_STATEMENTS: tuple[dict[str, Any], ...] = (
+    {
+        "Sid": "RevokeRoleSessions",
+        "Effect": "Allow",
+        "Action": [REVOKE_SESSIONS_ACTION],
+        "Resource": [{"Fn::Sub": _ROLE + "*"}],
+    },
+    {
+        "Sid": "RevokeRoleSessionsNeverOnProtectedRoles",
+        "Effect": "Deny",
+        "Action": [REVOKE_SESSIONS_ACTION],
+        "Resource": [
+            {"Fn::Sub": _ROLE + name}
+            for name in (
+                "${ReadRoleName}",
+                "${RemediationRoleName}",
+                "${FindingWriterRoleName}",
+                "${ConfigRuleRoleName}",
+                "${ForwarderRoleName}",
+                "Orgwarden*",
+                "OrgwardenBreakGlass*",
+                "aws-service-role/*",
+            )
+        ],
+    },
+)
+
 NO_FIX = "`none (detect and recommend)`"
 DESCRIPTIONS = {
     "RootActivity": "Root user sign-ins and API calls (not made by a service for root)",
@@ -163,7 +197,11 @@ def member_role_policies() -> str:
     """
     blocks = []
     for role, (actions, grants) in member_role_grants().items():
-        statements = iam_scopes.statements(actions, grants)
+        statements = iam_scopes.statements(
+            (a for a in actions if a != REVOKE_SESSIONS_ACTION), grants
+        )
+        if REVOKE_SESSIONS_ACTION in actions:
+            statements += REVOKE_SESSIONS_STATEMENTS
         blocks.append(
             f"  {role}Policy:\n"
             "    Type: AWS::IAM::Policy\n"
@@ -185,7 +223,7 @@ def _statement_yaml(statement: dict[str, Any]) -> str:
         lines.append("          # IAM has no resource-level permissions for these actions.")
     lines += [
         f"          - Sid: {statement['Sid']}",
-        "            Effect: Allow",
+        f"            Effect: {statement['Effect']}",
         "            Action:",
         *(f"              - {action}" for action in statement["Action"]),
     ]

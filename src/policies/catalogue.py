@@ -172,18 +172,34 @@ class Catalogue:
     def _guardduty_matches(
         self, event: GuardDutyFindingEvent, raw: Mapping[str, Any]
     ) -> list[Match]:
+        """The rules claiming the finding's type, with the resources it names; a finding that
+        no rule claims, or that names no resource its claiming rules act on (a console-login
+        finding without an access key, an account-level S3 finding, an EC2 finding without an
+        instance id), goes to the rules recording unclaimed findings, at account level: never
+        dropped."""
         detail = event.detail
         claimed = [
             (rule, ids)
             for rule, trigger, ids in self._guardduty
             if trigger.type_prefixes and detail.type.startswith(trigger.type_prefixes)
         ]
-        if not claimed:
-            claimed = [
+        found = self._guardduty_found(claimed, event, raw)
+        if not found:
+            recorders = [
                 (rule, ids) for rule, trigger, ids in self._guardduty if not trigger.type_prefixes
             ]
+            found = self._guardduty_found(recorders, event, raw)
+        return found
+
+    @staticmethod
+    def _guardduty_found(
+        rules: list[tuple[Rule, ParsedResult]],
+        event: GuardDutyFindingEvent,
+        raw: Mapping[str, Any],
+    ) -> list[Match]:
+        detail = event.detail
         found = []
-        for rule, ids in claimed:
+        for rule, ids in rules:
             route = Route(rule=rule, ids=ids)
             found += [
                 Match(
@@ -220,10 +236,18 @@ class Catalogue:
                 "detail": {"userIdentity": {"type": ["Root"], "invokedBy": [{"exists": False}]}},
             }
         if self._config:
+            types = sorted(self._config)
             patterns["ConfigItems"] = {
                 "source": ["aws.config"],
                 "detail-type": [CONFIG_ITEM_CHANGE],
-                "detail": {"configurationItem": {"resourceType": sorted(self._config)}},
+                # An oversized item (OversizedConfigurationItemChangeNotification) carries
+                # `configurationItemSummary` instead of `configurationItem`.
+                "detail": {
+                    "$or": [
+                        {"configurationItem": {"resourceType": types}},
+                        {"configurationItemSummary": {"resourceType": list(types)}},
+                    ]
+                },
             }
         if self._guardduty:
             # Every finding type: one no rule claims is still recorded, never dropped.

@@ -2,7 +2,9 @@
 
 New finding types appear every year; one that no response rule knows is still kept, with its
 type and its own severity, in Security Hub (through orgwarden, with the evidence) and in the
-evidence store. Nothing is ever changed for it.
+evidence store. So is a finding of a claimed type that names no resource its rule acts on (a
+console sign-in finding carries no access key id; an account-level S3 finding names no
+bucket): it is recorded on the account. Nothing is ever changed for it.
 
 Controls: none (a record of a threat finding, not a configuration check).
 
@@ -11,6 +13,11 @@ Scenarios:
                                                                        own severity, no fix
   2. severity 2.0 / 5.0 / 8.0 / 9.5                                   -> LOW / MEDIUM / HIGH /
                                                                        CRITICAL
+  3. a claimed type whose finding names no resource id for its rule
+     (UnauthorizedAccess:IAMUser/ConsoleLoginSuccess.B without an
+     access key id, Policy:S3/AccountBlockPublicAccessDisabled
+     without bucket details, Backdoor:EC2 without an instance id)  -> FAILED on the account, no
+                                                                       fix
 """
 
 from orgwarden.model.spec import GuardDutyFinding, RuleSpec, Severity, Status, Verdict

@@ -16,9 +16,19 @@ Scenarios:
   4. the same finding again with a higher count                  -> PASSED, nothing changed
   5. root's access key                                           -> FAILED, no automatic fix (only
                                                                      root can manage its keys)
-  6. temporary credentials of a role session (ASIA..., e.g.
-     InstanceCredentialExfiltration)                             -> FAILED, no automatic fix:
-                                                                     revoke the role's sessions
+  6. temporary credentials of a role session (ASIA..., userType
+     AssumedRole, e.g. InstanceCredentialExfiltration)           -> FAILED, fix revokes the
+                                                                     role's sessions issued
+                                                                     before now (inline policy
+                                                                     AWSRevokeOlderSessions)
+  7. the role's sessions are revoked up to a time after the
+     activity GuardDuty saw                                      -> PASSED, contained
+  8. the role is service-linked (IAM cannot revoke its sessions),
+     or no longer exists, or another kind of temporary key      -> FAILED, no automatic fix
+  9. the role is orgwarden's own or a break-glass role           -> FAILED, reported only (the
+                                                                     guards refuse the fix)
+  10. a key id of any length IAM allows (16 to 128 word
+      characters)                                                -> judged like any other
 """
 
 from orgwarden.model.spec import GuardDutyFinding, RuleSpec, Severity, Status, Verdict
@@ -49,6 +59,7 @@ SPEC = RuleSpec(
     ),
     controls={},
     remediation="iam_deactivate_access_key",
+    escalations=("iam_revoke_role_sessions",),
     recommendation=(
         "Deactivate the key, find where it leaked (repositories, build logs), review what it "
         "did in CloudTrail, then delete it and issue the owner a new one (or a role)."
@@ -93,6 +104,8 @@ def evaluate(state: AccessKeyContainment) -> Verdict:
             severity=finding.label,
             remediable=False,
         )
+    if state.user_type == "AssumedRole" and state.role is not None:
+        return _role_session(state, facts)
     if state.user_type != "IAMUser" or state.status is None:
         return Verdict(
             status=Status.FAILED,
@@ -112,4 +125,49 @@ def evaluate(state: AccessKeyContainment) -> Verdict:
         )[:1024],
         facts=facts,
         severity=finding.label,
+    )
+
+
+def _role_session(state: AccessKeyContainment, facts: dict[str, object]) -> Verdict:
+    """A role session's key: contained once the role's sessions are revoked up to a time after
+    the activity GuardDuty saw (the stolen session was issued before that activity)."""
+    finding, role, key = state.finding, state.role, state.ref.resource_id
+    assert role is not None
+    seen = finding.activity_until
+    facts = facts | {
+        "role_arn": role.arn,
+        "sessions_revoked_before": role.revoked_before.isoformat() if role.revoked_before else None,
+        "activity_seen_until": seen.isoformat(),
+    }
+    if role.revoked_before is not None and role.revoked_before >= seen:
+        return Verdict(
+            status=Status.PASSED,
+            reason=(
+                f"Contained: sessions of role {role.arn} issued before "
+                f"{role.revoked_before.isoformat()} are revoked. {finding.summary()}."
+            )[:1024],
+            facts=facts,
+            severity=finding.label,
+        )
+    if role.service_linked:
+        return Verdict(
+            status=Status.FAILED,
+            reason=(
+                f"Temporary credentials {key} of service-linked role {role.arn} are misused "
+                f"({finding.summary()}): IAM cannot revoke a service-linked role's sessions."
+            )[:1024],
+            facts=facts,
+            severity=finding.label,
+            remediable=False,
+        )
+    return Verdict(
+        status=Status.FAILED,
+        reason=(
+            f"Temporary credentials {key} of role {role.arn} are misused "
+            f"({finding.summary()}): the role's sessions issued before now must be revoked."
+        )[:1024],
+        facts=facts,
+        severity=finding.label,
+        remediation="iam_revoke_role_sessions",
+        acts_on=role.arn,
     )

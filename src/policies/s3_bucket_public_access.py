@@ -31,6 +31,8 @@ Scenarios:
      ...IfExists), a negated operator, or Null                           -> FAILED
  16. a policy orgwarden finds not public but S3's GetBucketPolicyStatus
      calls public (a second opinion that can only make it stricter)      -> FAILED, says so
+ 17. the bucket is deleted (DeleteBucket, or a read finds it gone)     -> NOT_APPLICABLE: this
+     and every other open finding about it is archived
 """
 
 from collections.abc import Iterable
@@ -58,6 +60,8 @@ SPEC = RuleSpec(
         CloudTrail(service="s3", event_name=name, ids="requestParameters.bucketName")
         for name in (
             "CreateBucket",
+            # The bucket is gone: every open finding about it is archived.
+            "DeleteBucket",
             "DeleteBucketPolicy",
             "DeleteBucketPublicAccessBlock",
             "DeletePublicAccessBlock",

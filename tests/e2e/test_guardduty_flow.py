@@ -3,11 +3,14 @@ no findings API) go through the template's GuardDutyFindings rule, the queue and
 handler. Leaked keys are deactivated and mining instances quarantined (scenario 16); the same
 finding delivered again and again gets one response (scenario 17); an unknown type is recorded."""
 
+import contextlib
+import json
+from datetime import datetime
 from typing import Any
 
 import pytest
 
-from orgwarden.aws.threats import QUARANTINE_TAG, SNAPSHOT_FINDING_TAG
+from orgwarden.aws.threats import QUARANTINE_TAG, SNAPSHOT_FINDING_TAG, revoked_before
 from orgwarden_harness.incidents import (
     access_key_resource,
     guardduty_finding_event,
@@ -176,4 +179,162 @@ def test_an_unclaimed_finding_type_is_recorded_at_its_own_severity(
     assert finding["Compliance"]["Status"] == "FAILED"
     assert "Recon:EC2/PortProbeUnprotectedPort" in finding["Description"]
     (record,) = sim.evidence().history(finding["Id"])
+    assert record.action is None
+
+
+# IAM API reference, AccessKey: AccessKeyId "Length Constraints: Minimum length of 16. Maximum
+# length of 128. Pattern: [\w]+". STS session keys need not be 20 characters long.
+LONG_SESSION_KEY = "ASIA4EXAMPLESESSIONKEYID0123456789"
+REVOKE = "AWSRevokeOlderSessions"
+
+
+def instance_role(sim: SimulatedOrganization, member: str, name: str, path: str = "/") -> str:
+    iam = sim.session(member).client("iam")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+        iam.create_role(RoleName=name, Path=path, AssumeRolePolicyDocument=json.dumps(trust))
+    return name
+
+
+def stolen_session_finding(member: str, role_name: str) -> dict[str, Any]:
+    """GuardDuty's InstanceCredentialExfiltration.OutsideAWS: an instance's role credentials used
+    from outside AWS (GuardDuty IAM finding types); the key's userType is AssumedRole."""
+    return guardduty_finding_event(
+        member,
+        "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
+        access_key_resource(LONG_SESSION_KEY, role_name, user_type="AssumedRole"),
+        severity=8.0,
+    )
+
+
+def revocation_time(sim: SimulatedOrganization, member: str, role_name: str) -> datetime | None:
+    iam = sim.session(member).client("iam")
+    if REVOKE not in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
+        return None
+    document = iam.get_role_policy(RoleName=role_name, PolicyName=REVOKE)["PolicyDocument"]
+    return revoked_before(document)
+
+
+def test_a_stolen_instance_role_session_is_revoked_and_verified(
+    lambda_env: Configure, member: str
+) -> None:
+    """IAM user guide, "Revoking IAM role temporary security credentials": AWS "attaches a new
+    inline policy to the role that denies all permissions to all actions", applying "only if the
+    user assumed the role before the point in time when you revoke the permissions"."""
+    sim = lambda_env(ENFORCE)
+    role = instance_role(sim, member, "web-tier-instance")
+    stolen = stolen_session_finding(member, role)
+    assert run(sim, stolen) == {"batchItemFailures": []}
+
+    revoked = revocation_time(sim, member, role)
+    assert revoked is not None, "no AWSRevokeOlderSessions policy on the role"
+    seen = datetime.fromisoformat(stolen["detail"]["service"]["eventLastSeen"])
+    assert revoked >= seen  # every session issued up to the stolen one's use is denied
+    finding = sim.findings(member)[
+        f"orgwarden/guardduty_iam_credential_misuse/{member}/us-east-1/"
+        f"guardduty/{stolen['detail']['id']}/{LONG_SESSION_KEY}"
+    ]
+    assert finding["Compliance"]["Status"] == "PASSED"
+    assert finding["ProductFields"][FIELD + "DetectedStatus"] == "FAILED"
+    assert finding["ProductFields"][FIELD + "Remediation"] == "iam_revoke_role_sessions"
+    assert finding["ProductFields"][FIELD + "RemediationOutcome"] == "verified"
+    (record,) = sim.evidence().history(finding["Id"])
+    assert record.action is not None
+    assert record.action.after is not None
+    assert record.action.after["policy"] == REVOKE
+
+    # The same finding again: contained already, nothing changes.
+    again = guardduty_finding_event(
+        member,
+        stolen["detail"]["type"],
+        stolen["detail"]["resource"],
+        finding_id=stolen["detail"]["id"],
+        count=2,
+        updated_at=seen,
+    )
+    assert run(sim, again) == {"batchItemFailures": []}
+    assert revocation_time(sim, member, role) == revoked
+    latest = sim.evidence().latest(finding["Id"])
+    assert latest is not None
+    assert latest.action is None
+    assert latest.detected_status.value == "PASSED"
+
+
+@pytest.mark.parametrize(
+    ("role_name", "path", "reason"),
+    [
+        ("OrgwardenRemediation", "/", "orgwarden's own role"),
+        ("OrgwardenBreakGlassAdmin", "/", "break-glass"),
+    ],
+)
+def test_the_sessions_of_orgwarden_s_own_and_break_glass_roles_are_never_revoked(
+    lambda_env: Configure, member: str, role_name: str, path: str, reason: str
+) -> None:
+    sim = lambda_env(ENFORCE)
+    instance_role(sim, member, role_name, path)
+    stolen = stolen_session_finding(member, role_name)
+    assert run(sim, stolen) == {"batchItemFailures": []}
+
+    assert revocation_time(sim, member, role_name) is None
+    finding = sim.findings(member)[
+        f"orgwarden/guardduty_iam_credential_misuse/{member}/us-east-1/"
+        f"guardduty/{stolen['detail']['id']}/{LONG_SESSION_KEY}"
+    ]
+    assert finding["Compliance"]["Status"] == "FAILED"
+    (record,) = sim.evidence().history(finding["Id"])
+    assert record.action is not None
+    assert record.action.outcome == "not-attempted"
+    assert record.decision_reason is not None
+    assert reason in record.decision_reason
+
+
+@pytest.mark.parametrize(
+    ("finding_type", "resource"),
+    [
+        # GuardDuty IAM finding types: ConsoleLoginSuccess.B, "Multiple worldwide successful
+        # console logins were observed": a console session, no access key id.
+        (
+            "UnauthorizedAccess:IAMUser/ConsoleLoginSuccess.B",
+            {
+                "resourceType": "AccessKey",
+                "accessKeyDetails": {
+                    "principalId": "AIDA4EXAMPLEUSERID12",
+                    "userType": "IAMUser",
+                    "userName": "jane.doe",
+                },
+            },
+        ),
+        # GuardDuty S3 finding types: Policy:S3/AccountBlockPublicAccessDisabled is about the
+        # account's Block Public Access, so it names no bucket.
+        ("Policy:S3/AccountBlockPublicAccessDisabled", {"resourceType": "S3Bucket"}),
+        # An EC2 finding whose instance details carry no instance id.
+        ("Backdoor:EC2/DenialOfService.Tcp", {"resourceType": "Instance", "instanceDetails": {}}),
+    ],
+)
+def test_a_claimed_finding_that_names_no_resource_is_recorded_on_the_account(
+    lambda_env: Configure, member: str, finding_type: str, resource: dict[str, Any]
+) -> None:
+    sim = lambda_env(ENFORCE)
+    event = guardduty_finding_event(member, finding_type, resource, severity=5.0)
+    assert run(sim, event) == {"batchItemFailures": []}
+
+    finding = sim.findings(member)[
+        f"orgwarden/guardduty_finding_recorded/{member}/us-east-1/"
+        f"guardduty/{event['detail']['id']}/{member}"
+    ]
+    assert finding["Resources"][0]["Type"] == "AwsAccount"
+    assert finding["Compliance"]["Status"] == "FAILED"
+    assert finding["RecordState"] == "ACTIVE"
+    assert finding_type in finding["Description"]
+    (record,) = sim.evidence().history(finding["Id"])
+    assert record.facts["guardduty_type"] == finding_type
     assert record.action is None

@@ -135,3 +135,44 @@ def test_tags_on_a_snapshot_alone_are_ignored_not_rejected(lambda_env: Configure
     )
     assert run(sim, event) == {"batchItemFailures": []}
     assert not [f for f in sim.findings(member) if "snap-" in f]
+
+
+def test_a_fix_that_holds_while_the_rule_still_fails_is_never_resolved(
+    enforce: SimulatedOrganization,
+) -> None:
+    """Security Hub API reference, "Workflow": RESOLVED means "The finding was reviewed and
+    remediated and is now considered resolved", and Security Hub resets it to NEW when "The
+    compliance status changes from PASSED to either WARNING, FAILED, or NOT_AVAILABLE": a FAILED
+    finding is not a RESOLVED one. Tagging the creator holds,
+    but the instance still lacks the required tags: the finding is NOTIFIED, not RESOLVED, on
+    its first import and on every later update."""
+    sim = enforce
+    member = sim.accounts["sandbox-dev"].account_id
+    instance_id, event = launch_instance(sim, "sandbox-dev", tags={"app": "checkout"})
+    assert run(sim, event) == {"batchItemFailures": []}
+    finding_id = f"orgwarden/{RULE}/{member}/{HOME_REGION}/{instance_id}"
+    finding = sim.findings(member)[finding_id]
+    assert finding["Compliance"]["Status"] == "FAILED"
+    assert finding["ProductFields"]["orgwarden/governance/RemediationOutcome"] == "verified"
+    assert finding["Workflow"]["Status"] == "NOTIFIED"
+    assert "still fails" in finding["Note"]["Text"]
+
+    # The created-by tag removed again: the fix re-applies and holds, the finding exists now.
+    ec2 = sim.session(member).client("ec2")
+    ec2.delete_tags(Resources=[instance_id], Tags=[{"Key": "created-by"}])
+    untag = cloudtrail_event(
+        service="ec2",
+        event_name="DeleteTags",
+        account_id=member,
+        region=HOME_REGION,
+        request_parameters={
+            "resourcesSet": {"items": [{"resourceId": instance_id}]},
+            "tagSet": {"items": [{"key": "created-by"}]},
+        },
+        principal_arn=DEVELOPER.format(account=member),
+    )
+    assert run(sim, untag) == {"batchItemFailures": []}
+    finding = sim.findings(member)[finding_id]
+    assert len(sim.evidence().history(finding_id)) == 2
+    assert finding["Compliance"]["Status"] == "FAILED"
+    assert finding["Workflow"]["Status"] != "RESOLVED"

@@ -2,21 +2,26 @@
 (`ctx.payload`); what is read is the containment state of the resource it names, so a repeated
 finding sees what was already done."""
 
+import json
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 from orgwarden.aws import s3
-from orgwarden.aws.ec2_instances import DESCRIBE_INSTANCES, instance_of
+from orgwarden.aws.ec2_instances import DESCRIBE_INSTANCES, instance_of, tag_pairs
 from orgwarden.aws.errors import call
 from orgwarden.aws.member import Change, Grant, MemberContext, Reader, Remediation
 from orgwarden.model.events import GuardDutyDetail
 from orgwarden.model.threats import (
+    REVOKE_SESSIONS_POLICY,
     AccessKeyContainment,
     BucketContainment,
     GuardDutyFindingFacts,
     InstanceContainment,
     NetworkInterface,
     RecordedFinding,
+    RoleSessions,
 )
 
 QUARANTINE_TAG = "orgwarden:quarantine"  # value: the GuardDuty finding id
@@ -27,10 +32,14 @@ QUARANTINE_GROUP_TAG_VALUE = "true"
 SNAPSHOT_FINDING_TAG = "orgwarden:guardduty-finding"
 DESCRIBE_SECURITY_GROUPS = "ec2:DescribeSecurityGroups"
 LIST_ACCESS_KEYS = "iam:ListAccessKeys"
+GET_ROLE = "iam:GetRole"
+GET_ROLE_POLICY = "iam:GetRolePolicy"
 # GuardDuty finding ids are hex strings; they become tag values, so their form is checked.
 FINDING_ID = re.compile(r"^[A-Za-z0-9._:-]{1,256}$")
-# IAM user names: letters, digits and + = , . @ _ - (IAM's documented character set).
-IAM_USER_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+# IAM user and role names: letters, digits and + = , . @ _ - (IAM's documented character set);
+# users up to 64 characters, roles up to 64 as well.
+IAM_USER_NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
+IAM_ROLE_NAME = IAM_USER_NAME
 
 
 def finding_facts(ctx: MemberContext) -> GuardDutyFindingFacts:
@@ -53,7 +62,7 @@ def read_instance(ctx: MemberContext) -> InstanceContainment:
     vpc_id = instance.get("VpcId")
     group_name = ctx.policy.remediation.quarantine_security_group_name
     group = _quarantine_group(ctx, ec2, vpc_id, group_name) if vpc_id else None
-    tags = {t["Key"]: t["Value"] for t in instance.get("Tags", [])}
+    tags = tag_pairs(instance.get("Tags"))
     return InstanceContainment(
         ref=ctx.ref,
         finding=finding,
@@ -284,8 +293,155 @@ def read_access_key(ctx: MemberContext) -> AccessKeyContainment:
             lambda: call(LIST_ACCESS_KEYS, ctx.principal, keys, absent=("NoSuchEntity",)),
         )
         status = (found or {}).get(key_id, "Absent")
+    role = None
+    if user_type == "AssumedRole" and user_name:
+        # GuardDuty names a role session's principal by the role's name.
+        if not IAM_ROLE_NAME.match(user_name):
+            raise ValueError(f"IAM role name {user_name[:80]!r} is not of IAM's form")
+        role = _read_role_sessions(ctx, user_name)
     return AccessKeyContainment(
-        ref=ctx.ref, finding=finding, user_type=user_type, user_name=user_name, status=status
+        ref=ctx.ref,
+        finding=finding,
+        user_type=user_type,
+        user_name=user_name,
+        status=status,
+        role=role,
+    )
+
+
+def _read_role_sessions(ctx: MemberContext, role_name: str) -> RoleSessions | None:
+    """The role (None when it no longer exists) and the time before which its sessions are
+    revoked by its `AWSRevokeOlderSessions` policy."""
+    iam = ctx.client("iam", region="us-east-1")
+    found = ctx.once(
+        GET_ROLE,
+        lambda: call(
+            GET_ROLE,
+            ctx.principal,
+            lambda: iam.get_role(RoleName=role_name),
+            absent=("NoSuchEntity",),
+        ),
+    )
+    if not found:
+        return None
+    role = found["Role"]
+    policy = ctx.once(
+        GET_ROLE_POLICY,
+        lambda: call(
+            GET_ROLE_POLICY,
+            ctx.principal,
+            lambda: iam.get_role_policy(RoleName=role_name, PolicyName=REVOKE_SESSIONS_POLICY),
+            absent=("NoSuchEntity",),
+        ),
+    )
+    return RoleSessions(
+        arn=role["Arn"],
+        name=role["RoleName"],
+        path=role.get("Path", "/"),
+        revoked_before=revoked_before((policy or {}).get("PolicyDocument")),
+    )
+
+
+def revoked_before(document: Any) -> datetime | None:
+    """The latest `aws:TokenIssueTime` before which the policy denies every action on every
+    resource, with no other condition: only such a statement revokes sessions whatever they do
+    (a deny narrowed by another condition, or to some actions, does not)."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(unquote(document))
+        except ValueError:
+            return None
+    if not isinstance(document, dict):
+        return None
+    statements = document.get("Statement")
+    statements = statements if isinstance(statements, list) else [statements]
+    latest = None
+    for statement in statements:
+        if not isinstance(statement, dict) or statement.get("Effect") != "Deny":
+            continue
+        if set(statement) - {"Sid", "Effect", "Action", "Resource", "Condition"}:
+            continue  # NotAction, NotResource, Principal...: not the whole role
+        if statement.get("Action") not in ("*", ["*"]) or statement.get("Resource") not in (
+            "*",
+            ["*"],
+        ):
+            continue
+        condition = statement.get("Condition")
+        if not isinstance(condition, dict) or set(condition) != {"DateLessThan"}:
+            continue
+        before = condition["DateLessThan"]
+        if not isinstance(before, dict) or set(before) != {"aws:TokenIssueTime"}:
+            continue
+        value = before["aws:TokenIssueTime"]
+        value = value[0] if isinstance(value, list) and len(value) == 1 else value
+        try:
+            moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            moment = None
+        if moment is None:
+            continue
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        latest = moment if latest is None or moment > latest else latest
+    return latest
+
+
+def revocation_policy(before: datetime) -> dict[str, Any]:
+    """What the IAM console's "Revoke active sessions" attaches: deny everything to sessions
+    issued before `before`."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Action": ["*"],
+                "Resource": ["*"],
+                "Condition": {
+                    "DateLessThan": {
+                        "aws:TokenIssueTime": before.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                    }
+                },
+            }
+        ],
+    }
+
+
+def _revocation_time(ctx: MemberContext) -> datetime:
+    # Whole seconds, rounded up: the policy's time must not fall before the moment of the fix.
+    now = ctx.now.astimezone(UTC)
+    return now.replace(microsecond=0) + (timedelta(seconds=1) if now.microsecond else timedelta())
+
+
+def _plan_revoke_sessions(state: AccessKeyContainment) -> dict[str, Any]:
+    role = state.role
+    return {
+        "api": "iam:PutRolePolicy",
+        "RoleName": role.name if role else state.user_name,
+        "PolicyName": REVOKE_SESSIONS_POLICY,
+        "PolicyDocument": "deny every action to sessions issued before the time of the fix",
+        "revoked_before": role.revoked_before.isoformat() if role and role.revoked_before else None,
+    }
+
+
+def _apply_revoke_sessions(ctx: MemberContext, state: AccessKeyContainment) -> Change:
+    role = state.role
+    if role is None or role.service_linked:  # pragma: no cover - the rule never asks then
+        raise ValueError("no role whose sessions can be revoked")
+    before = _revocation_time(ctx)
+    if role.revoked_before and role.revoked_before >= before:
+        before = role.revoked_before  # never move a revocation back in time
+    iam = ctx.client("iam", region="us-east-1")
+    call(
+        "iam:PutRolePolicy",
+        ctx.principal,
+        lambda: iam.put_role_policy(
+            RoleName=role.name,
+            PolicyName=REVOKE_SESSIONS_POLICY,
+            PolicyDocument=json.dumps(revocation_policy(before)),
+        ),
+    )
+    return Change(
+        before={"revoked_before": role.revoked_before.isoformat() if role.revoked_before else None},
+        after={"revoked_before": before.isoformat(), "policy": REVOKE_SESSIONS_POLICY},
     )
 
 
@@ -374,7 +530,11 @@ READERS = (
         permissions=("ec2:DescribeInstances", "ec2:DescribeSecurityGroups"),
         read=read_instance,
     ),
-    Reader(name="guardduty_access_key", permissions=("iam:ListAccessKeys",), read=read_access_key),
+    Reader(
+        name="guardduty_access_key",
+        permissions=(LIST_ACCESS_KEYS, GET_ROLE, GET_ROLE_POLICY),
+        read=read_access_key,
+    ),
     Reader(
         name="guardduty_bucket", permissions=("s3:GetBucketPublicAccessBlock",), read=read_bucket
     ),
@@ -406,5 +566,14 @@ REMEDIATIONS = (
         plan=_plan_deactivate_key,
         apply=_apply_deactivate_key,
         changes=(LIST_ACCESS_KEYS,),
+    ),
+    # Deny every action to the role's sessions issued before now: what AWS documents for stolen
+    # temporary credentials, which cannot be deactivated.
+    Remediation(
+        name="iam_revoke_role_sessions",
+        permissions=("iam:PutRolePolicy",),
+        plan=_plan_revoke_sessions,
+        apply=_apply_revoke_sessions,
+        changes=(GET_ROLE_POLICY,),
     ),
 )

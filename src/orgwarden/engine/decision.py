@@ -44,6 +44,10 @@ class Guards(BaseModel):
     rate_limited: bool = False
     fix_in_progress: bool = False  # another worker holds this resource's fix lease
     suppressed_by_human: bool = False  # the Security Hub finding's workflow is SUPPRESSED
+    # The principal the fix would change (`Verdict.acts_on`), and whether it was named but could
+    # not be established as an IAM identity.
+    target: Identity | None = None
+    target_unknown: bool = False
 
 
 class Decision(BaseModel):
@@ -86,6 +90,19 @@ def decide(spec: RuleSpec, verdict: Verdict, guards: Guards) -> Decision:
         (
             is_break_glass(guards.identity, guards.break_glass, guards.resource_account),
             f"change was made by a break-glass principal ({principal}): reported only",
+        ),
+        (
+            guards.target_unknown,
+            "the principal the fix would change could not be established: not changing it",
+        ),
+        (
+            is_own(guards.target, guards.own_roles),
+            f"the fix would change orgwarden's own role ({guards.target and guards.target.arn})",
+        ),
+        (
+            is_break_glass(guards.target, guards.break_glass, guards.resource_account),
+            "the fix would change a break-glass principal "
+            f"({guards.target and guards.target.arn}): reported only",
         ),
         (guards.suppressed_by_human, "the finding was suppressed by a person in Security Hub"),
         (guards.fix_in_progress, "a fix for this resource is already under way"),

@@ -6,7 +6,7 @@ evaluate again) -> record evidence -> publish (finding-writer role).
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, NamedTuple
@@ -44,6 +44,7 @@ from orgwarden.model.events import CloudTrailEvent, Event, EventContext
 from orgwarden.model.evidence import ActionRecord, EvidenceRecord
 from orgwarden.model.policy_file import PolicyFile
 from orgwarden.model.principals import ArnPattern, identity_of
+from orgwarden.model.resource_types import RESOURCE_TYPES
 from orgwarden.model.resources import ResourceRef
 from orgwarden.model.spec import Mode, Status, Verdict, clip
 from policies import Catalogue, Rule
@@ -99,6 +100,12 @@ class Subject(NamedTuple):
 STALE_READ_DELAYS = (0.5, 1.0, 2.0)
 STALE_READ_WINDOW = timedelta(minutes=5)
 FIX_LEASE_SECONDS = 120
+# Errors of our own reading or judging code about one resource (a field AWS left out, a shape
+# not foreseen): that resource's rules report NOT_AVAILABLE, naming the error, and the event or
+# sweep task goes on. AWS errors (throttling, outages) still propagate, so the queue retries.
+UNEXPECTED = (LookupError, TypeError, ValueError, AttributeError)
+# The fact a verdict carries when the read found the resource gone (ResourceGone).
+GONE_FACT = "resource_gone"
 
 # Runs an event's evaluation once (the runtime's idempotency), returning its outcomes.
 Once = Callable[[Callable[[], list["Outcome"]]], list["Outcome"]]
@@ -205,6 +212,11 @@ class Evaluator:
                     continue
                 if outcome:
                     outcomes.append(outcome)
+            judged = {r.finding_id for r in scope.records}
+            for gone, why in list(scope.gone.items()):
+                outcomes += self.archive_findings(
+                    [gone], why, scope, keep=judged, reason="the resource is gone"
+                )
         finally:
             self.flush(scope)
         if not_verified:
@@ -240,6 +252,8 @@ class Evaluator:
         fid = finding_id(spec, ref, key)
         prior = scope.prior(fid) if scope.knows(fid) else self.evidence.latest(fid)
         state, detected = (None, known) if known else self._read_and_evaluate(subject)
+        if detected.facts.get(GONE_FACT) and not known:
+            scope.gone.setdefault(ref, cause)
         exemption, exemption_unknown = ExemptionCheck(active=None), None
         if detected.status is Status.FAILED:
             exemption, exemption_unknown = self._exemption(subject)
@@ -255,6 +269,8 @@ class Evaluator:
             resource_account=ref.account_id,
             waiver=exemption.active,
             exemption_unknown=exemption_unknown is not None,
+            target=identity_of(detected.acts_on) if detected.acts_on else None,
+            target_unknown=bool(detected.acts_on) and identity_of(detected.acts_on) is None,
         )
         decision = decide(spec, detected, guards)
         if decision.act is Act.REMEDIATE and prior is not None:
@@ -307,7 +323,9 @@ class Evaluator:
             notes=notes,
             first_observed_at=record.first_observed_at,
         )
-        publication = Publication(ref, finding, _workflow(decision, action), prior is not None)
+        publication = Publication(
+            ref, finding, _workflow(decision, action, final), prior is not None
+        )
         scope.publications.append(publication)
         metrics.add_metric(
             name=f"Verdict{final.status.value.title().replace('_', '')}",
@@ -340,6 +358,98 @@ class Evaluator:
             act=decision.act,
             remediation_outcome=action.outcome if action else None,
         )
+
+    def archive_findings(
+        self,
+        refs: Iterable[ResourceRef],
+        cause: EventContext | None,
+        scope: EvaluationScope,
+        *,
+        keep: set[str],
+        reason: str,
+        unchanged_since: datetime | None = None,
+    ) -> list[Outcome]:
+        """Archive every open finding, of every rule, about resources that are gone: each is
+        judged NOT_APPLICABLE (RecordState ARCHIVED) and recorded, the same way as a read that
+        finds a resource gone. The evidence store knows which findings are open.
+
+        `keep` names findings already judged in this scope; `unchanged_since`, when given,
+        spares findings recorded after it (a listing can lag a create).
+        """
+        wanted = {_place(ref): ref for ref in refs}
+        if not wanted:
+            return []
+        accounts = {ref.account_id for ref in wanted.values()}
+        outcomes = []
+        for account_id in sorted(accounts):
+            for record in self._current(account_id, scope):
+                if _place(record.resource) not in wanted or record.finding_id in keep:
+                    continue
+                if record.status is Status.NOT_APPLICABLE:
+                    continue  # archived already
+                if unchanged_since and record.observed_at >= unchanged_since:
+                    continue
+                rule = self.catalogue.rules.get(record.rule_id)
+                if rule is None:
+                    continue  # a retired rule's findings are archived by its retirement
+                rebuilt, key = _key_of(rule, record.resource, record.finding_id)
+                if not rebuilt:
+                    logger.error(
+                        "finding id not rebuilt; not archived",
+                        extra={"finding_id": record.finding_id},
+                    )
+                    continue
+                gone = Verdict(
+                    status=Status.NOT_APPLICABLE,
+                    reason=f"Resource is gone: {reason}."[:1024],
+                    facts={GONE_FACT: True},
+                )
+                outcome = self.evaluate_resource(
+                    rule, record.resource, cause, key=key, known=gone, scope=scope
+                )
+                keep.add(record.finding_id)
+                if outcome:
+                    outcomes.append(outcome)
+        if outcomes:
+            metrics.add_metric(name="FindingsArchived", unit=MetricUnit.Count, value=len(outcomes))
+        return outcomes
+
+    def archive_unlisted(
+        self,
+        resource_type: str,
+        account_id: str,
+        region: str,
+        *,
+        listed: set[str],
+        listed_at: datetime,
+        scope: EvaluationScope,
+    ) -> list[Outcome]:
+        """Archive the open findings about resources of a type that a complete listing of the
+        account (and region, for a regional type) no longer names. Findings recorded shortly
+        before the listing are spared: a listing can lag a create."""
+        entry = RESOURCE_TYPES.get(resource_type)
+        regional = entry is None or entry.arn is None or entry.arn.regional
+        unlisted = {
+            record.resource
+            for record in self._current(account_id, scope)
+            if record.resource.resource_type == resource_type
+            and (record.resource.region == region or not regional)
+            and record.resource.resource_id not in listed
+            and record.status is not Status.NOT_APPLICABLE
+        }
+        return self.archive_findings(
+            sorted(unlisted, key=lambda r: (r.region, r.resource_id)),
+            None,
+            scope,
+            keep={r.finding_id for r in scope.records},
+            reason="the sweep's listing of the account no longer names it",
+            unchanged_since=listed_at - STALE_READ_WINDOW,
+        )
+
+    def _current(self, account_id: str, scope: EvaluationScope) -> list[EvidenceRecord]:
+        if account_id not in scope.current:
+            scope.current[account_id] = self.evidence.current_by_account(account_id)
+        return scope.current[account_id]
 
     def _act(
         self, subject: Subject, state: Any, detected: Verdict, decision: Decision
@@ -452,9 +562,26 @@ class Evaluator:
                     subject.reads.forget(subject.ref)
                     continue
                 return None, Verdict(
-                    status=Status.NOT_APPLICABLE, reason=f"Resource is gone: {error}"
+                    status=Status.NOT_APPLICABLE,
+                    reason=f"Resource is gone: {error}",
+                    facts={GONE_FACT: True},
                 )
-            return state, subject.rule.evaluate(state)
+            except UNEXPECTED as error:
+                # A bug or a shape we did not foresee in one resource's answer: that resource is
+                # not judged (NOT_AVAILABLE, naming the error); the others still are.
+                metrics.add_metric(name="UnexpectedErrors", unit=MetricUnit.Count, value=1)
+                logger.exception(
+                    "unexpected error reading a resource", extra={"resource": subject.ref.arn}
+                )
+                return None, _unexpected(error)
+            try:
+                return state, subject.rule.evaluate(state)
+            except UNEXPECTED as error:
+                metrics.add_metric(name="UnexpectedErrors", unit=MetricUnit.Count, value=1)
+                logger.exception(
+                    "unexpected error judging a resource", extra={"resource": subject.ref.arn}
+                )
+                return state, _unexpected(error)
 
     def _just_created(self, cause: EventContext | None) -> bool:
         return (
@@ -469,6 +596,11 @@ class Evaluator:
             tags = read_tags(self._context(subject, self.settings.read_role_name))
         except (AccessDenied, ResourceGone) as error:
             return ExemptionCheck(active=None), f"exemption tags could not be read: {error}"
+        except UNEXPECTED as error:
+            metrics.add_metric(name="UnexpectedErrors", unit=MetricUnit.Count, value=1)
+            logger.exception("unexpected error reading exemption tags")
+            reason = f"exemption tags could not be read: {type(error).__name__}: {error}"
+            return ExemptionCheck(active=None), reason
         ref = subject.ref
         check = find_exemption(
             self.policy,
@@ -564,16 +696,50 @@ def resource_ref(rule: Rule, resource_id: Any, account_id: str, region: str) -> 
         ) from error
 
 
-def _workflow(decision: Decision, action: ActionRecord | None) -> tuple[str, str] | None:
+def _unexpected(error: Exception) -> Verdict:
+    return Verdict(
+        status=Status.NOT_AVAILABLE,
+        reason=clip(f"Unexpected error about this resource: {type(error).__name__}: {error}"),
+    )
+
+
+def _place(ref: ResourceRef) -> tuple[str, str, str, str]:
+    """Where a resource is, as far as its identity goes: a global type (buckets) is the same
+    resource whatever region a record names."""
+    entry = RESOURCE_TYPES.get(ref.resource_type)
+    regional = entry is None or entry.arn is None or entry.arn.regional
+    return (ref.resource_type, ref.account_id, ref.region if regional else "", ref.resource_id)
+
+
+def _key_of(rule: Rule, ref: ResourceRef, fid: str) -> tuple[bool, str | None]:
+    """Whether `fid` can be rebuilt for this rule and resource, and the occurrence key that
+    rebuilds it (None: the finding is the resource's own)."""
+    if finding_id(rule.spec, ref) == fid:
+        return True, None
+    key = fid.split("/", 4)[-1]
+    return finding_id(rule.spec, ref, key) == fid, key
+
+
+def _workflow(
+    decision: Decision, action: ActionRecord | None, final: Verdict
+) -> tuple[str, str] | None:
     """The Security Hub workflow this evaluation moves its finding to, with the note saying
-    why; None leaves the workflow as it is (a person's choice, or Security Hub's reset)."""
+    why; None leaves the workflow as it is (a person's choice, or Security Hub's reset).
+
+    RESOLVED only for a finding whose compliance is PASSED: a fix that holds (the creator is
+    tagged) while the rule still fails (other tags are missing) leaves the finding NOTIFIED.
+    """
     if decision.act is Act.EXEMPT:
         return "SUPPRESSED", f"orgwarden: {decision.reason}"
     if action is None or action.outcome not in ("verified", "not-verified"):
         return None
     who = f"{action.remediation} as {action.actor}"
-    if action.outcome == "verified":
+    if action.outcome == "verified" and final.status is Status.PASSED:
         return "RESOLVED", f"orgwarden fixed this ({who}) and verified it by reading it again."
+    if action.outcome == "verified":
+        return "NOTIFIED", (
+            f"orgwarden applied {who} and verified it, but the rule still fails: {final.reason}"
+        )
     return "NOTIFIED", f"orgwarden applied {who}, but the re-read still fails; retrying."
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from orgwarden.aws.read_cache import ReadCache
 from orgwarden.model import evidence_items
+from orgwarden.model.events import EventContext
 from orgwarden.model.evidence import EvidenceRecord
 from orgwarden.model.resources import ResourceRef
 
@@ -34,6 +35,11 @@ class EvaluationScope:
     states: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     records: list[EvidenceRecord] = field(default_factory=list)
     publications: list[Publication] = field(default_factory=list)
+    # Resources a read found gone, with the event that led to the read: every open finding
+    # about them is archived at the end of the unit.
+    gone: dict[ResourceRef, EventContext | None] = field(default_factory=dict)
+    # The latest record of every finding in an account, read once per unit when needed.
+    current: dict[str, list[EvidenceRecord]] = field(default_factory=dict)
 
     def knows(self, finding_id: str) -> bool:
         return finding_id in self.states

@@ -167,6 +167,10 @@ class _Judged:
     resource_type: str
     rules: list[Rule]
     refs: list[ResourceRef] = field(default_factory=list)
+    # Every resource id the type's whole listing named (this task's part and the parts handed
+    # on), and when it began; None when the task did not list the type (a part, a denial).
+    listed: set[str] | None = None
+    listed_at: datetime | None = None
 
 
 def run_task(
@@ -222,6 +226,17 @@ def run_task(
                 for rule in group.rules
                 if (outcome := evaluator.evaluate_resource(rule, ref, None, scope=scope))
             ]
+        # What a whole listing no longer names is gone: its open findings are archived.
+        for group in judged:
+            if group.listed is not None and group.listed_at is not None:
+                run.outcomes += evaluator.archive_unlisted(
+                    group.resource_type,
+                    task.account_id,
+                    task.region,
+                    listed=group.listed,
+                    listed_at=group.listed_at,
+                    scope=scope,
+                )
     except Exception:
         # The task fails and is retried (a fix that did not hold, an error), but what it
         # judged so far is recorded first, as it would have been one by one.
@@ -253,6 +268,7 @@ def _listed(
     if resource_type == ACCOUNT:
         group.refs = [account]
         return group
+    listed_at = evaluator.clock()
     try:
         listed = _resources(evaluator, task, resource_type, run, hand_on)
     except AccessDenied as error:
@@ -272,6 +288,14 @@ def _listed(
         ]
         return group
     group.refs = _refs(rules[0], listed, task, scope)
+    if task.resources is None:
+        group.listed = {item.resource_id for item in listed} | {
+            r.id
+            for part in run.handed_on
+            if part.resources and part.resource_types == (resource_type,)
+            for r in part.resources
+        }
+        group.listed_at = listed_at
     return group
 
 

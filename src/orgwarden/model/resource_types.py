@@ -392,7 +392,8 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         ),
         ResourceType(
             name="AwsIamAccessKey",
-            id_pattern=r"^(?:AKIA|ASIA)[A-Z0-9]{16}$",
+            # IAM API reference, AccessKey: AccessKeyId is 16 to 128 characters of [\w]+.
+            id_pattern=r"^[A-Za-z0-9_]{16,128}$",
             hub_id="{id}",
         ),
     )

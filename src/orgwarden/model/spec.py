@@ -179,3 +179,7 @@ class Verdict(BaseModel):
     # False when the rule's fix cannot apply to this state (a deleted trail cannot be started):
     # the verdict stays FAILED with the recommendation, and nothing is attempted.
     remediable: bool = True
+    # The IAM principal (a role's or user's ARN, with its path) the fix would change, when the
+    # fix changes a principal: the same guards as for the principal behind a change apply to it
+    # (never orgwarden's own roles, never a break-glass principal).
+    acts_on: str | None = None

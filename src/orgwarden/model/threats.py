@@ -1,7 +1,7 @@
 """State for the GuardDuty threat rules: the finding as delivered, and the containment state of
 the resource it names (read from the account, so a repeated finding sees what was done)."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -67,6 +67,17 @@ class GuardDutyFindingFacts(BaseModel):
     def label(self) -> Severity:
         return severity_label(self.severity)
 
+    @property
+    def activity_until(self) -> datetime:
+        """The last moment GuardDuty saw the activity (`eventLastSeen`; else `updatedAt`)."""
+        if self.last_seen:
+            try:
+                seen = datetime.fromisoformat(self.last_seen)
+            except ValueError:
+                return self.updated_at
+            return seen if seen.tzinfo else seen.replace(tzinfo=UTC)
+        return self.updated_at
+
     def summary(self) -> str:
         return (
             f"GuardDuty {self.finding_type} (severity {self.severity:g}, {self.label.value}, "
@@ -124,6 +135,28 @@ class InstanceContainment(BaseModel):
 
 
 AccessKeyStatus = Literal["Active", "Inactive", "Absent"]
+# The inline policy the IAM console's "Revoke active sessions" attaches to a role (IAM user
+# guide, "Revoking IAM role temporary security credentials").
+REVOKE_SESSIONS_POLICY = "AWSRevokeOlderSessions"
+
+
+class RoleSessions(BaseModel):
+    """The role whose temporary credentials a GuardDuty finding names, and how far back its
+    sessions are revoked."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    arn: str  # arn:<partition>:iam::<account>:role<path><name>
+    name: str
+    path: str
+    # The `aws:TokenIssueTime` before which the role's revocation policy denies everything, or
+    # None when the role has no such policy.
+    revoked_before: datetime | None
+
+    @property
+    def service_linked(self) -> bool:
+        # IAM user guide: "You cannot revoke the session for a service-linked role."
+        return self.path.startswith("/aws-service-role/")
 
 
 class AccessKeyContainment(BaseModel):
@@ -136,6 +169,9 @@ class AccessKeyContainment(BaseModel):
     user_type: str  # IAMUser | Root | AssumedRole | FederatedUser | ...
     user_name: str | None
     status: AccessKeyStatus | None  # None: not readable as an IAM user's key (root, a session)
+    # For a role session's key (AssumedRole): the role, as IAM names it (with its path), or None
+    # when the role no longer exists or the finding names none.
+    role: RoleSessions | None = None
 
 
 class BucketContainment(BucketAccess):

@@ -325,6 +325,32 @@ def guardduty(account_id: str, finding_type: str, resource: dict[str, Any]) -> G
     return event.detail
 
 
+def role_session_of(sessions: Sessions, account_id: str) -> tuple[ResourceRef, Any]:
+    """A role in moto and a GuardDuty finding about a session key of it (userType AssumedRole):
+    the reader then reads the role and its session revocation policy."""
+    iam = sessions.client("iam", account_id=account_id, role_name="setup", region="us-east-1")
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ec2.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    )
+    iam.create_role(RoleName="web-instance", AssumeRolePolicyDocument=trust)
+    key_id = "ASIA4EXAMPLESESSIONKEY01"
+    finding = guardduty(
+        account_id,
+        "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
+        access_key_resource(key_id, "web-instance", user_type="AssumedRole"),
+    )
+    return ref("AwsIamAccessKey", key_id, account_id), finding
+
+
 def subject_of(
     sessions: Sessions, account_id: str, resource_type: str, rule_id: str
 ) -> tuple[ResourceRef, Any]:
@@ -377,10 +403,13 @@ def test_every_fix_declares_only_facts_that_its_rules_readers_read(
         ]
         if not fixes:
             continue
-        target, payload = subject_of(sessions, account_id, spec.resource_type, spec.id)
         cache = RecordingCache()
-        context = member_context(sessions, target, READ, payload)
-        READERS[spec.reads].read(dataclasses.replace(context, reads=cache))
+        subjects = [subject_of(sessions, account_id, spec.resource_type, spec.id)]
+        if spec.resource_type == "AwsIamAccessKey":
+            subjects.append(role_session_of(sessions, account_id))
+        for target, payload in subjects:
+            context = member_context(sessions, target, READ, payload)
+            READERS[spec.reads].read(dataclasses.replace(context, reads=cache))
         for fix in fixes:
             assert set(fix.changes) <= cache.facts, (spec.id, fix.name, cache.facts)
             checked.add(fix.name)

@@ -36,7 +36,16 @@ VALID = {
     "AwsRdsDbInstance": ("payments-db", "a"),
     "AwsLambdaFunction": ("checkout-api", "f_1"),
     "AwsDynamoDbTable": ("orders", "a.b_c-d"),
-    "AwsIamAccessKey": ("AKIAIOSFODNN7EXAMPLE", "ASIAIOSFODNN7EXAMPLE"),
+    # IAM API reference, AccessKey: "AccessKeyId ... Length Constraints: Minimum length of 16.
+    # Maximum length of 128. Pattern: [\w]+".
+    "AwsIamAccessKey": (
+        "AKIAIOSFODNN7EXAMPLE",
+        "ASIAIOSFODNN7EXAMPLE",
+        "ASIA1234567890AB",
+        "AKIAIOSFODNN7EXAMPL",
+        "ASIA" + "A" * 124,
+        "ASIA_EXAMPLE_KEY_ID",
+    ),
 }
 INVALID = {
     "AwsAccount": ("11112222333", "1111222233334", "account"),
@@ -47,7 +56,12 @@ INVALID = {
     "AwsRdsDbInstance": ("1db", "db--1", "a" * 64),
     "AwsLambdaFunction": ("f:prod", "a" * 65),
     "AwsDynamoDbTable": ("ab", "t/stream"),
-    "AwsIamAccessKey": ("AKIAIOSFODNN7EXAMPL", "AIDAIOSFODNN7EXAMPLE"),
+    "AwsIamAccessKey": (
+        "ASIA12345678901",
+        "ASIA" + "A" * 125,
+        "AKIA-IOSFODNN7EXAM",
+        "AKIA EXAMPLE KEY",
+    ),
 }
 
 
