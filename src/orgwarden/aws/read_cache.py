@@ -11,6 +11,10 @@ for its facts through `MemberContext.once`. A listing can supply facts before an
 (DescribeInstances pages carry the instances' metadata options and tags). A unit of work is in
 one region, so an account's regional settings are keyed by the account's ARN.
 
+Each fact keeps the time it was read, so a verdict can carry the time of the oldest read it
+judged (`mark` before judging, `oldest` after): evidence records are ordered by that time, and a
+verdict from a read made before another worker's fix never outranks that fix's verification.
+
 After a fix, the facts it declares (`Remediation.changes`) are forgotten for its resource and
 its account; a fix that declares none makes everything known about both stale. The
 verification, and any rule after it, then reads them again. Fixes themselves read afresh
@@ -18,6 +22,7 @@ verification, and any rule after it, then reads them again. Fixes themselves rea
 """
 
 from collections.abc import Callable, Collection
+from datetime import UTC, datetime
 from typing import Any
 
 from orgwarden.aws.errors import AccessDenied, ResourceGone
@@ -30,32 +35,51 @@ KEPT_FAILURES = (AccessDenied, ResourceGone)
 class ReadCache:
     """Facts read in one unit of work, by (fact, subject): e.g. ("s3:GetBucketTagging", ARN)."""
 
-    def __init__(self) -> None:
-        self._known: dict[tuple[str, str], tuple[bool, Any]] = {}
+    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._known: dict[tuple[str, str], tuple[bool, Any, datetime]] = {}
         self.made = 0  # reads made (not answered from what was known): for tests and metrics
+        self.clock = clock
+        self._marked: datetime | None = None
+        self._oldest: datetime | None = None
+
+    def mark(self) -> None:
+        """Start timing a judgement: `oldest` then answers for the facts used from here on."""
+        self._marked, self._oldest = self.clock(), None
+
+    def oldest(self) -> datetime:
+        """When the oldest fact used since `mark` was read (the mark's time if none was)."""
+        found = self._oldest or self._marked
+        return found if found is not None else self.clock()
+
+    def _used(self, at: datetime) -> None:
+        if self._oldest is None or at < self._oldest:
+            self._oldest = at
 
     def once[T](self, fact: str, subject: str, read: Callable[[], T]) -> T:
         """The fact's value, read at most once per unit of work; a denied or gone answer is
         kept too, and raised again."""
         key = (fact, subject)
         if key in self._known:
-            failed, value = self._known[key]
+            failed, value, at = self._known[key]
+            self._used(at)
             if failed:
                 raise value
             answer: T = value
             return answer
         self.made += 1
+        at = self.clock()  # before the call: the state it answers is at least this recent
+        self._used(at)
         try:
             answer = read()
         except KEPT_FAILURES as error:
-            self._known[key] = (True, error)
+            self._known[key] = (True, error, at)
             raise
-        self._known[key] = (False, answer)
+        self._known[key] = (False, answer, at)
         return answer
 
     def know(self, fact: str, subject: str, value: Any) -> None:
         """A fact learnt without a read of its own (from a listing's page)."""
-        self._known[(fact, subject)] = (False, value)
+        self._known[(fact, subject)] = (False, value, self.clock())
 
     def forget(self, ref: ResourceRef, facts: Collection[str] = ()) -> None:
         """What a change to `ref` made stale: the named facts of the resource and of its
@@ -72,6 +96,9 @@ class _NoCache(ReadCache):
 
     def once[T](self, fact: str, subject: str, read: Callable[[], T]) -> T:
         return read()
+
+    def mark(self) -> None:
+        return None
 
     def know(self, fact: str, subject: str, value: Any) -> None:
         return None

@@ -54,6 +54,10 @@ logger = Logger(child=True)
 metrics = Metrics()
 
 
+# Outcomes of a fix whose verification read the resource again.
+VERIFIED_OUTCOMES = ("verified", "not-verified")
+
+
 class RemediationNotVerified(Exception):
     """A fix was applied but the re-read shows the violation still there; retried via the queue."""
 
@@ -190,7 +194,7 @@ class Evaluator:
         recorded, then the first such failure is raised, so the queue retries the event.
         Another error stops the event, and what was judged before it is still sent.
         """
-        scope = EvaluationScope()
+        scope = EvaluationScope(reads=ReadCache(self.clock))
         scope.states |= self.evidence.states(
             finding_id(m.rule.spec, ref, m.key) for m, ref in zip(matches, refs, strict=True)
         )
@@ -251,7 +255,9 @@ class Evaluator:
         subject = Subject(rule, ref, cause, payload, ous, scope.reads)
         fid = finding_id(spec, ref, key)
         prior = scope.prior(fid) if scope.knows(fid) else self.evidence.latest(fid)
+        scope.reads.mark()
         state, detected = (None, known) if known else self._read_and_evaluate(subject)
+        read_at = scope.reads.oldest()
         if detected.facts.get(GONE_FACT) and not known:
             scope.gone.setdefault(ref, cause)
         exemption, exemption_unknown = ExemptionCheck(active=None), None
@@ -285,7 +291,10 @@ class Evaluator:
 
         final, action = self._act(subject, state, detected, decision)
 
-        now = self.clock()
+        # The record carries the time of the read it judged (the verification's, after a fix),
+        # not of its writing: a worker that read before another's fix and writes after it
+        # never outranks that fix (the evidence keeps the newest read as the current state).
+        now = scope.reads.oldest() if action and action.outcome in VERIFIED_OUTCOMES else read_at
         notes = list(exemption.problems)
         if exemption_unknown:
             notes.append(exemption_unknown)
@@ -659,6 +668,7 @@ class Evaluator:
         # Verify: read the resource again, as the read role, and judge it with the same rule.
         # What the fix changed is not trusted from before it, by this rule or another.
         subject.reads.forget(ref, remediation.changes)
+        subject.reads.mark()
         state_after, after = self._read_and_evaluate(subject._replace(cause=None))
         if remediation.holds is None:
             verified = after.status is Status.PASSED

@@ -34,6 +34,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from orgwarden.aws.errors import AccessDenied
 from orgwarden.aws.inventory import ACCOUNT, COLLECTORS, Listed
 from orgwarden.aws.organization import Directory
+from orgwarden.aws.read_cache import ReadCache
 from orgwarden.aws.task_queue import send_bodies
 from orgwarden.engine.evaluator import Evaluator, Outcome, resource_ref
 from orgwarden.engine.findings import finding_id
@@ -196,7 +197,7 @@ def run_task(
     if time_left() < TIME_MARGIN_SECONDS:
         _hand_on(run, hand_on, [task.model_copy(update={"resumed": task.resumed + 1})])
         return run
-    scope = EvaluationScope()
+    scope = EvaluationScope(reads=ReadCache(evaluator.clock))
     try:
         judged = [
             _listed(

@@ -8,6 +8,7 @@ import dataclasses
 import json
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -415,3 +416,16 @@ def test_every_fix_declares_only_facts_that_its_rules_readers_read(
             checked.add(fix.name)
     declaring = {name for name, fix in REMEDIATIONS.items() if fix.changes}
     assert checked == declaring  # every fix that declares changes was checked by a rule
+
+
+def test_a_judgement_carries_the_time_of_the_oldest_fact_it_used() -> None:
+    ticks = iter(datetime(2026, 12, 1, tzinfo=UTC) + timedelta(seconds=n) for n in range(100))
+    cache = ReadCache(lambda: next(ticks))
+    cache.mark()  # t0
+    cache.once("s3:GetBucketPolicy", "arn:aws:s3:::b", lambda: "policy")  # read at t1
+    assert cache.oldest() == datetime(2026, 12, 1, 0, 0, 1, tzinfo=UTC)
+    cache.mark()  # t2: a later rule answered from what was known reads nothing new
+    cache.once("s3:GetBucketPolicy", "arn:aws:s3:::b", lambda: "never read")
+    assert cache.oldest() == datetime(2026, 12, 1, 0, 0, 1, tzinfo=UTC)
+    cache.mark()  # t3: a rule that reads nothing is as recent as its mark
+    assert cache.oldest() == datetime(2026, 12, 1, 0, 0, 3, tzinfo=UTC)

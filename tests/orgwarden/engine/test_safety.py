@@ -275,6 +275,66 @@ def test_a_fix_lease_held_by_another_worker_means_report_only(
     assert not blocked(sim, event)
 
 
+class Ticking:
+    """A clock shared by two workers that moves on a second at every reading, so that whichever
+    worker reads or writes later is later."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+def test_a_worker_that_read_before_another_s_fix_never_leaves_its_stale_verdict_current(
+    sim: SimulatedOrganization,
+) -> None:
+    """Two workers, two events about one public bucket, interleaved deterministically: B reads
+    (public), then A reads, takes the fix lease, blocks the bucket and verifies, then B is
+    refused the lease and records what it read. B's record is older than A's verification, so
+    the current state is A's PASSED; B's FAILED stays in the history."""
+    event_a = public_bucket(sim)
+    event_b = {
+        **event_a,
+        "id": str(uuid.uuid4()),
+        "detail": {**event_a["detail"], "eventID": str(uuid.uuid4())},
+    }
+    clock = Ticking()
+    worker_a = build(default_policy(), clock=clock)  # type: ignore[arg-type]
+    worker_b = build(default_policy(), clock=clock)  # type: ignore[arg-type]
+    reserve = worker_b.control.reserve_fix
+    a_outcomes = []
+
+    def a_fixes_first(*args: Any, **kwargs: Any) -> Any:
+        a_outcomes.append(run(worker_a, event_a))
+        return reserve(*args, **kwargs)
+
+    worker_b.control.reserve_fix = a_fixes_first  # type: ignore[method-assign]
+
+    b_outcome = run(worker_b, event_b)
+
+    (a_outcome,) = a_outcomes
+    assert a_outcome.remediation_outcome == "verified"
+    assert b_outcome.act is Act.REPORT
+    assert b_outcome.status is Status.FAILED
+    assert blocked(sim, event_a)
+    fid = b_outcome.finding_id
+    store = worker_a.evidence
+    current = store.latest(fid)
+    assert current is not None
+    assert current.status is Status.PASSED, current.reason
+    history = store.history(fid)
+    assert sorted(r.status.value for r in history) == ["FAILED", "PASSED"]
+    failed = next(r for r in history if r.status is Status.FAILED)
+    passed = next(r for r in history if r.status is Status.PASSED)
+    assert "already under way" in (failed.decision_reason or "")
+    # Each record carries the time of the read it judged: B's read came before A's fix.
+    assert failed.observed_at < passed.observed_at
+    assert passed.action is not None
+    assert failed.observed_at < passed.action.started_at
+
+
 def test_modes_follow_the_most_specific_ou_or_account_override(
     sim: SimulatedOrganization,
 ) -> None:
