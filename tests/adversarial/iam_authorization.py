@@ -29,17 +29,22 @@ ROOT = Path(__file__).resolve().parents[2]
 PARTITION = "aws"
 
 
-def _resolve(value: Any, account_id: str) -> Any:
+def _resolve(value: Any, account_id: str, parameters: dict[str, str]) -> Any:
+    """`Fn::Sub` strings with the partition, the account and the template's parameters (at
+    their defaults) filled in."""
     if isinstance(value, dict) and set(value) == {"Fn::Sub"}:
-        return (
+        text = (
             value["Fn::Sub"]
             .replace("${AWS::Partition}", PARTITION)
             .replace("${AWS::AccountId}", account_id)
         )
+        for name, default in parameters.items():
+            text = text.replace("${" + name + "}", default)
+        return text
     if isinstance(value, dict):
-        return {k: _resolve(v, account_id) for k, v in value.items()}
+        return {k: _resolve(v, account_id, parameters) for k, v in value.items()}
     if isinstance(value, list):
-        return [_resolve(v, account_id) for v in value]
+        return [_resolve(v, account_id, parameters) for v in value]
     return value
 
 
@@ -56,7 +61,12 @@ def role_policy(
         for s in resource["Properties"]["PolicyDocument"]["Statement"]
     ]
     assert statements, f"{role} has no policy in {template.name}"
-    return {"Version": "2012-10-17", "Statement": _resolve(statements, account_id)}
+    parameters = {
+        name: str(spec["Default"])
+        for name, spec in load_template(template).get("Parameters", {}).items()
+        if "Default" in spec
+    }
+    return {"Version": "2012-10-17", "Statement": _resolve(statements, account_id, parameters)}
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from orgwarden_harness.incidents import (
 )
 from orgwarden_harness.incidents import launch_instance as running_instance
 from orgwarden_harness.instance_drift import launch_instance
+from orgwarden_harness.simulated_drift import add_member_account
 from orgwarden_harness.simulation import HOME_REGION, SimulatedOrganization, cloudtrail_event
 from tests.conftest import EVENTS, Configure
 
@@ -191,11 +192,17 @@ def test_a_guardduty_finding_from_the_delegated_administrator_is_answered(
 # ---------------------------------------------------------------- who made the change
 
 
+@pytest.fixture(scope="module")
+def bucket_owner(organization: SimulatedOrganization) -> str:
+    """A member of its own for the bucket attacks: each is answered with a fix, and the
+    remediation rate limit (per account and rule) is not shared with other tests."""
+    return add_member_account(organization, "adversarial-bucket-owner").account_id
+
+
 def _public_bucket_event(
-    sim: SimulatedOrganization, bucket: str, user_identity: dict[str, Any]
+    sim: SimulatedOrganization, victim: str, bucket: str, user_identity: dict[str, Any]
 ) -> dict[str, Any]:
     """The victim's bucket made public, by the identity CloudTrail records."""
-    victim = sim.accounts[VICTIM].account_id
     s3 = sim.session(victim).client("s3")
     s3.create_bucket(Bucket=bucket)
     policy = {
@@ -243,8 +250,7 @@ def _assumed_role(account: str, role_path_and_name: str, session: str) -> dict[s
     }
 
 
-def _judged(sim: SimulatedOrganization, bucket: str, event: dict[str, Any]) -> Any:
-    victim = sim.accounts[VICTIM].account_id
+def _judged(sim: SimulatedOrganization, victim: str, bucket: str, event: dict[str, Any]) -> Any:
     sim.deliver(event)
     assert sim.invoke_evaluator(sim.take()) == {"batchItemFailures": []}
     (record,) = sim.evidence().history(
@@ -288,26 +294,26 @@ def enforce_public(lambda_env: Configure) -> SimulatedOrganization:
     ],
 )
 def test_a_principal_that_only_looks_like_orgwarden_or_break_glass_is_answered(
-    enforce_public: SimulatedOrganization, case: str, identity: Any
+    enforce_public: SimulatedOrganization, bucket_owner: str, case: str, identity: Any
 ) -> None:
-    sim = enforce_public
-    victim = sim.accounts[VICTIM].account_id
+    sim, victim = enforce_public, bucket_owner
     bucket = f"adv-lookalike-{abs(hash(case)) % 10**8}-{victim}"
-    record = _judged(sim, bucket, _public_bucket_event(sim, bucket, identity(victim)))
+    record = _judged(
+        sim, victim, bucket, _public_bucket_event(sim, victim, bucket, identity(victim))
+    )
 
     assert record.decision == "remediate", (case, record.decision_reason)
     assert sim.bucket_block(victim, bucket) is not None
 
 
 def test_orgwarden_s_own_role_in_the_resource_s_account_is_still_not_answered(
-    enforce_public: SimulatedOrganization,
+    enforce_public: SimulatedOrganization, bucket_owner: str
 ) -> None:
     """The control: the loop guard holds for the role the member stack creates."""
-    sim = enforce_public
-    victim = sim.accounts[VICTIM].account_id
+    sim, victim = enforce_public, bucket_owner
     bucket = f"adv-own-role-{victim}"
     identity = _assumed_role(victim, "OrgwardenRemediation", "orgwarden")
-    record = _judged(sim, bucket, _public_bucket_event(sim, bucket, identity))
+    record = _judged(sim, victim, bucket, _public_bucket_event(sim, victim, bucket, identity))
 
     assert record.decision == "report"
     assert "made by orgwarden" in record.decision_reason
@@ -315,18 +321,17 @@ def test_orgwarden_s_own_role_in_the_resource_s_account_is_still_not_answered(
 
 
 def test_break_glass_is_matched_on_the_role_behind_the_session_with_its_path(
-    enforce_public: SimulatedOrganization, monkeypatch: pytest.MonkeyPatch
+    enforce_public: SimulatedOrganization, bucket_owner: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A responder role at a path: the session ARN carries no path, the session issuer does."""
     from orgwarden.engine.runtime import event_service
 
     monkeypatch.setenv("ORGWARDEN_BREAK_GLASS", '["arn:aws:iam::*:role/emergency/Responder*"]')
     event_service.cache_clear()
-    sim = enforce_public
-    victim = sim.accounts[VICTIM].account_id
+    sim, victim = enforce_public, bucket_owner
     bucket = f"adv-break-glass-path-{victim}"
     identity = _assumed_role(victim, "emergency/ResponderOnCall", "incident-4711")
-    record = _judged(sim, bucket, _public_bucket_event(sim, bucket, identity))
+    record = _judged(sim, victim, bucket, _public_bucket_event(sim, victim, bucket, identity))
 
     assert record.decision == "report"
     assert "break-glass" in record.decision_reason

@@ -273,7 +273,7 @@ def test_a_stolen_instance_role_session_is_revoked_and_verified(
     ("role_name", "path", "reason"),
     [
         ("OrgwardenRemediation", "/", "orgwarden's own role"),
-        ("OrgwardenBreakGlassAdmin", "/", "break-glass"),
+        ("OrgwardenBreakGlass", "/", "break-glass"),
     ],
 )
 def test_the_sessions_of_orgwarden_s_own_and_break_glass_roles_are_never_revoked(

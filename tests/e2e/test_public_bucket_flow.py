@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from orgwarden_harness.demo import deny_insecure_transport_policy, make_drift, public_read_policy
+from orgwarden_harness.simulated_drift import add_member_account
 from orgwarden_harness.simulation import SimulatedOrganization
 from tests.conftest import Configure
 
@@ -269,6 +270,7 @@ def test_scenario_16_s3_s_own_judgement_is_asked_and_agrees_it_is_not_public(
 def test_scenario_16_a_policy_s3_calls_public_is_failed_and_blocked(
     enforce: SimulatedOrganization, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A member of its own: the fix must not meet the rate limit other tests' fixes fill.
     """S3's GetBucketPolicyStatus is the judgement Block Public Access is built on. moto's is
     cruder than AWS's (any statement with a Condition is non-public), so this plays AWS calling
     public a policy orgwarden's reading passes: an honest stand-in for the branch moto cannot
@@ -277,9 +279,14 @@ def test_scenario_16_a_policy_s3_calls_public_is_failed_and_blocked(
 
     monkeypatch.setattr(moto.s3.responses, "bucket_policy_is_public", lambda policy: True)
     sim = enforce
-    member = sim.accounts["payments-prod"].account_id
+    account = add_member_account(sim, "s3-second-opinion")
+    sim.accounts[account.name] = account
+    member = account.account_id
     bucket = f"e2e-aws-says-public-{member}"
-    event = make_drift(sim, "payments-prod", bucket, _vpce_confined_policy(bucket))
+    try:
+        event = make_drift(sim, account.name, bucket, _vpce_confined_policy(bucket))
+    finally:
+        del sim.accounts[account.name]
 
     assert run(sim, event) == {"batchItemFailures": []}
 
