@@ -17,6 +17,11 @@ Scenarios:
                                                              the account baseline's: redeploy it)
   5. a stopped recorder that also leaves a type out       -> FAILED, no automatic fix (starting it
                                                              would not cover the type)
+  6. a recorder that is recording, but whose latest
+     recording event failed (lastStatus Failure, e.g. its
+     role can no longer read the resources)               -> FAILED, no automatic fix (it is
+                                                             already started: its role or delivery
+                                                             must be repaired)
 """
 
 from orgwarden.model.guards import Recorder, RecorderState
@@ -63,6 +68,12 @@ def _missing(recorder: Recorder) -> list[str]:
     return [t for t in CATALOGUE_TYPES if not recorder.recording_group.records(t)]
 
 
+def _failing(recorder: Recorder) -> bool:
+    """Recording, but its latest recording event failed (DescribeConfigurationRecorderStatus
+    `lastStatus`; the API documents `Failure`, the CLI's examples print `FAILURE`)."""
+    return recorder.recording and (recorder.last_status or "").lower() == "failure"
+
+
 def evaluate(state: RecorderState) -> Verdict:
     facts = {
         "recorders": [
@@ -76,19 +87,32 @@ def evaluate(state: RecorderState) -> Verdict:
         ]
     }
     complete = [r for r in state.recorders if not _missing(r)]
-    if any(r.recording for r in complete):
-        name = next(r.name for r in complete if r.recording)
+    if any(r.recording and not _failing(r) for r in complete):
+        name = next(r.name for r in complete if r.recording and not _failing(r))
         return Verdict(
             status=Status.PASSED,
             reason=f"Configuration recorder {name} is recording every catalogue resource type.",
             facts=facts,
         )
-    if complete:
-        names = ", ".join(r.name for r in complete)
+    stopped = [r for r in complete if not r.recording]
+    if stopped:
+        names = ", ".join(r.name for r in stopped)
         return Verdict(
             status=Status.FAILED,
             reason=f"Configuration recorder {names} is stopped.",
             facts=facts,
+        )
+    if complete:  # every complete recorder is started and failing
+        names = ", ".join(r.name for r in complete)
+        return Verdict(
+            status=Status.FAILED,
+            reason=(
+                f"Configuration recorder {names} is started, but its latest recording failed "
+                "(lastStatus Failure): configuration changes are not being recorded. Repair its "
+                "role or delivery channel; starting it again changes nothing."
+            ),
+            facts=facts,
+            remediable=False,
         )
     if state.recorders:
         described = "; ".join(
