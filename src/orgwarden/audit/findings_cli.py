@@ -5,10 +5,11 @@
     orgwarden findings show <finding-id>
 
 Each row is an episode: a period during which a rule found a resource non-compliant, who made
-the change that started it, who ended it and how long it lasted. With `--profile`,
-`--table-name` or `--stack-name` the CLI reads a deployed stack's evidence table (the table name
-from the stack's `EvidenceTableName` output unless given); with none of them it boots the
-embedded demo organization, seeds its incidents, and answers from there.
+the change that started it, who ended it and how long it lasted. The CLI reads a deployed
+stack's evidence table, with the credentials of `--profile` (else `AWS_PROFILE`, else the
+default chain) and the table name from the stack's `EvidenceTableName` output unless
+`--table-name` gives it. `--demo` answers from the simulated organization instead (a checkout's
+`uv sync` installs it): it boots, plays the demo's incidents, and is gone when the command ends.
 """
 
 import argparse
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TextIO
 
+from orgwarden.audit.aws_access import UsageError
 from orgwarden.audit.embedded import embedded_or_exit
 from orgwarden.audit.episodes import Episode, EpisodeFilter, control_matches
 from orgwarden.audit.queries import find_episodes
@@ -85,6 +87,14 @@ def account_id(text: str) -> str:
 def rule_id(text: str) -> str:
     rules = load_catalogue().rules
     if text not in rules:
+        from difflib import get_close_matches  # noqa: PLC0415
+
+        near = get_close_matches(text, sorted(rules), n=1, cutoff=0.6)
+        if near:
+            raise argparse.ArgumentTypeError(
+                f"no rule {text!r} in the catalogue; did you mean {near[0]!r}? "
+                "(`orgwarden rules` lists them)"
+            )
         known = ", ".join(sorted(rules))
         raise argparse.ArgumentTypeError(f"no rule {text!r} in the catalogue (rules: {known})")
     return text
@@ -121,7 +131,19 @@ def add_parser(commands: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _source_options(findings)
-    filters = findings.add_argument_group("filters (repeat an option to allow several values)")
+    _output_option(findings)
+    add_filters(findings)
+
+    actions = findings.add_subparsers(dest="action", metavar="{show}")
+    show = actions.add_parser("show", help="one finding's full history")
+    show.add_argument("finding_id")
+    _source_options(show, suppress=True)
+    _output_option(show, suppress=True)
+
+
+def add_filters(parser: argparse.ArgumentParser) -> None:
+    """The filters `findings` and `report` share."""
+    filters = parser.add_argument_group("filters (repeat an option to allow several values)")
     filters.add_argument("--account", action="append", type=account_id, default=[])
     filters.add_argument(
         "--ou",
@@ -161,25 +183,40 @@ def add_parser(commands: Any) -> None:
         "--to", dest="end", type=moment_to, help="ISO date (inclusive) or date-time"
     )
 
-    actions = findings.add_subparsers(dest="action", metavar="{show}")
-    show = actions.add_parser("show", help="one finding's full history")
-    show.add_argument("finding_id")
-    _source_options(show, suppress=True)
-
 
 def _source_options(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:
+    add_source_options(parser, suppress=suppress)
+
+
+def add_source_options(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:
+    """Where the evidence is: a deployed stack (the default) or, with --demo, the simulated
+    organization."""
     # `show` repeats the options so they may follow it; SUPPRESS keeps its defaults from
     # overwriting values given before it.
     default: Any = argparse.SUPPRESS if suppress else None
-    group = parser.add_argument_group("where the evidence is (none of these: the embedded demo)")
-    group.add_argument("--profile", default=default, help="AWS named profile")
+    group = parser.add_argument_group(
+        "where the evidence is (a deployed stack; --demo: the simulated organization)"
+    )
+    group.add_argument(
+        "--profile", default=default, help="AWS named profile (default: AWS_PROFILE, if set)"
+    )
     group.add_argument("--region", default=default, help="AWS region of the central stack")
     group.add_argument("--table-name", default=default, help="the evidence table")
     group.add_argument(
         "--stack-name",
         default=default,
-        help=f"read the table from this stack's outputs (default {DEFAULT_STACK} with --profile)",
+        help=f"read the table from this stack's outputs (default {DEFAULT_STACK})",
     )
+    group.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="answer from the simulated organization with the demo's incidents (no AWS "
+        "account; needs the orgwarden-harness package, as in a checkout after `uv sync`)",
+    )
+
+
+def _output_option(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:
     parser.add_argument(
         "--output",
         "-o",
@@ -201,21 +238,31 @@ class EvidenceSource:
 
 @contextmanager
 def open_source(args: argparse.Namespace) -> Iterator[EvidenceSource]:
-    if args.profile or args.table_name or args.stack_name:
-        yield _aws_source(args)
+    """The deployed stack's evidence, or the simulated organization's with --demo (never one
+    in place of the other)."""
+    if getattr(args, "demo", False):
+        given = [
+            f"--{name.replace('_', '-')}"
+            for name in ("profile", "region", "table_name", "stack_name")
+            if getattr(args, name, None)
+        ]
+        if given:
+            raise UsageError(
+                f"--demo reads the simulated organization: it takes no {', '.join(given)}"
+            )
+        with embedded_or_exit().evidence_source() as source:
+            yield source
         return
-    with embedded_or_exit().evidence_source() as source:
-        yield source
+    yield _aws_source(args)
 
 
 def _aws_source(args: argparse.Namespace) -> EvidenceSource:
-    import boto3  # noqa: PLC0415 - the CLI's AWS path only
-
+    from orgwarden.audit.aws_access import session as aws_session  # noqa: PLC0415
     from orgwarden.aws.audit_lookups import stack_output  # noqa: PLC0415
     from orgwarden.aws.evidence_store import EvidenceStore  # noqa: PLC0415
     from orgwarden.aws.sessions import client_config  # noqa: PLC0415
 
-    session = boto3.Session(profile_name=args.profile, region_name=args.region)
+    session = aws_session(args.profile, args.region)
     config = client_config()
     table = args.table_name or stack_output(
         session.client("cloudformation", config=config),
@@ -250,7 +297,7 @@ def run(
         return 2
     try:
         with _given(source) if source else open_source(args) as opened:
-            if opened.description.startswith("the embedded demo"):
+            if getattr(args, "demo", False):
                 err.write(f"orgwarden findings: reading {opened.description}\n")
             if args.action == "show":
                 return _show(args, opened, out, err)
@@ -263,7 +310,7 @@ def run(
                 found = find_episodes(opened.store, wanted, rules, now=now, progress=progress)
             _write_episodes(args.output, found, now, out)
             return 0
-    except NameNotResolved as error:
+    except (NameNotResolved, UsageError) as error:
         err.write(f"orgwarden findings: error: {error}\n")
         return 2
 
