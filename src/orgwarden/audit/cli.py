@@ -59,7 +59,12 @@ def parser() -> argparse.ArgumentParser:
         help="write a compliance report (HTML + CSV) from the evidence: every requirement of "
         "the framework with its status",
     )
-    report.add_argument("--framework", required=True, choices=FRAMEWORK_CHOICES)
+    report.add_argument(
+        "--framework",
+        action="append",
+        choices=FRAMEWORK_CHOICES,
+        help="the framework to report on (repeatable; default: every one)",
+    )
     report.add_argument("--out", type=Path, default=Path("orgwarden-report"), help="directory")
     report.add_argument(
         "--force", action="store_true", help="overwrite the report's files if they exist"

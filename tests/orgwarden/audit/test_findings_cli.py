@@ -58,7 +58,7 @@ def rows(source: audit_cli.EvidenceSource, *argv: str) -> list[dict[str, Any]]:
     return found
 
 
-def test_with_no_profile_or_table_the_cli_answers_from_the_embedded_demo() -> None:
+def test_with_demo_the_cli_answers_from_the_simulated_organization() -> None:
     # Its own process: moto's state is per process, and this one already has an organization.
     done = subprocess.run(
         [
@@ -66,6 +66,7 @@ def test_with_no_profile_or_table_the_cli_answers_from_the_embedded_demo() -> No
             "-m",
             "orgwarden.audit.cli",
             "findings",
+            "--demo",
             "--rule",
             RULE,
             "--since",
@@ -79,7 +80,7 @@ def test_with_no_profile_or_table_the_cli_answers_from_the_embedded_demo() -> No
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "embedded demo" in done.stderr
+    assert "simulated organization" in done.stderr
     by_bucket = {r["resource_id"].rsplit("-", 1)[0]: r for r in json.loads(done.stdout)}
     assert set(by_bucket) == {"build-artifacts", "payments-customer-data"}
     slow, fast = by_bucket["build-artifacts"], by_bucket["payments-customer-data"]
@@ -185,6 +186,7 @@ def test_show_prints_a_findings_full_history(
         (["--from", "2026-13-01"], "not an ISO date"),
         (["--account", "12345"], "not a 12-digit AWS account id"),
         (["--rule", "s3_bucket_everything"], "no rule 's3_bucket_everything' in the catalogue"),
+        (["--rule", "s3_bucket_public_acess"], "did you mean 's3_bucket_public_access'?"),
         (["--control", "S3.99"], "no rule maps to control 'S3.99'"),
         (["--severity", "urgent"], "not a severity"),
         (["--status", "open"], "not a status"),

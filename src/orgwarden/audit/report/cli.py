@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 from orgwarden.audit.aws_access import UsageError
 from orgwarden.audit.episodes import EpisodeFilter
-from orgwarden.audit.frameworks import load_framework
+from orgwarden.audit.frameworks import FRAMEWORK_IDS, load_framework
 from orgwarden.audit.report.figures import AccountInfo, ComplianceReport, build_report
 from orgwarden.audit.report.page import (
     OutputExists,
@@ -32,9 +32,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from orgwarden.audit.queries import find_episodes  # noqa: PLC0415
     from orgwarden.aws.audit_lookups import NameNotResolved  # noqa: PLC0415
 
-    framework = load_framework(args.framework)
+    frameworks = [load_framework(f) for f in dict.fromkeys(args.framework or FRAMEWORK_IDS)]
     if not args.force:
-        for path in report_paths(framework.id, args.out):
+        for path in (p for f in frameworks for p in report_paths(f.id, args.out)):
             if path.exists():
                 err.write(
                     f"orgwarden report: error: {path} exists: remove it, choose another --out, "
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"orgwarden report: error: the range starts ({start}) after it ends ({end})\n")
         return 2
     specs = {r.spec.id: r.spec for r in load_catalogue().rules.values()}
-    framework_rules = {rule for r in framework.requirements for rule in r.rules}
+    framework_rules = {rule for f in frameworks for r in f.requirements for rule in r.rules}
     try:
         with findings_cli.open_source(args) as source:
             if getattr(args, "demo", False):
@@ -64,25 +64,26 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except (NameNotResolved, UsageError) as error:
         err.write(f"orgwarden report: error: {error}\n")
         return 2
-    report = build_report(
-        framework,
-        states,
-        episodes,
-        now=now,
-        start=start,
-        end=end,
-        accounts=directory,
-        specs=specs,
-    )
-    try:
-        html_path, csv_path = write_report(
-            report, args.out, source=source.description, force=args.force
+    for framework in frameworks:
+        report = build_report(
+            framework,
+            states,
+            episodes,
+            now=now,
+            start=start,
+            end=end,
+            accounts=directory,
+            specs=specs,
         )
-    except OutputExists as error:
-        err.write(f"orgwarden report: error: {error}\n")
-        return 2
-    out.write(summary(report) + "\n")
-    out.write(f"  {html_path}\n  {csv_path}\n")
+        try:
+            html_path, csv_path = write_report(
+                report, args.out, source=source.description, force=args.force
+            )
+        except OutputExists as error:
+            err.write(f"orgwarden report: error: {error}\n")
+            return 2
+        out.write(summary(report) + "\n")
+        out.write(f"  {html_path}\n  {csv_path}\n")
     return 0
 
 
