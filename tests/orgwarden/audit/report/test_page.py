@@ -31,14 +31,27 @@ def some_history() -> list:  # type: ignore[type-arg]
         record("bucket-a", NOW - 3 * day, Status.FAILED, changed_at=NOW - 4 * day),
         record("bucket-a", NOW - 2 * day, Status.PASSED, changed_at=NOW - 2 * day),
         record("bucket-b", NOW - day, Status.FAILED, changed_at=NOW - day),
-        record("orders", NOW - day, Status.FAILED, rule="rds_storage_encrypted",
-               resource_type="AwsRdsDbInstance", account="222222222222"),
+        record(
+            "orders",
+            NOW - day,
+            Status.FAILED,
+            rule="rds_storage_encrypted",
+            resource_type="AwsRdsDbInstance",
+            account="222222222222",
+        ),
     ]
 
 
 def test_everything_from_the_evidence_is_escaped() -> None:
-    records = [record(HOSTILE, NOW - timedelta(days=2), Status.FAILED, changed_at=NOW,
-                      by="</script><script>alert(2)</script>")]
+    records = [
+        record(
+            HOSTILE,
+            NOW - timedelta(days=2),
+            Status.FAILED,
+            changed_at=NOW,
+            by="</script><script>alert(2)</script>",
+        )
+    ]
     names = {"111111111111": AccountInfo("111111111111", "<b>bold</b>", "Workloads/<i>x</i>")}
     report, _ = report_of(records, "aws-fsbp", NOW, accounts=names)
     page = render_html(report, source="table <evil>")
