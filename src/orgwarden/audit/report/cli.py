@@ -60,7 +60,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             )
             directory = _directory(source.organizations, err)
             episodes = find_episodes(source.store, wanted, rules, now=now)
-            states = latest_states(source.store, wanted, rules, directory)
+            # Without the organization's directory, the accounts the episodes name are in scope.
+            scope = set(wanted.accounts) or set(directory) or {e.account_id for e in episodes}
+            states = latest_states(source.store, scope, wanted, rules)
     except (NameNotResolved, UsageError) as error:
         err.write(f"orgwarden report: error: {error}\n")
         return 2
@@ -117,16 +119,12 @@ def _directory(organizations: Any, err: TextIO) -> dict[str, AccountInfo]:
 
 
 def latest_states(
-    store: Any,
-    wanted: EpisodeFilter,
-    rules: list[str],
-    directory: dict[str, AccountInfo],
+    store: Any, accounts: set[str], wanted: EpisodeFilter, rules: list[str]
 ) -> list[EvidenceRecord]:
     """Each finding's latest evaluation, from the state items of the accounts in scope."""
     from orgwarden.aws.evidence_store import Partition  # noqa: PLC0415
 
-    accounts = sorted(wanted.accounts or directory)
-    parts = [Partition(items.BY_ACCOUNT_INDEX, items.state_partition(a)) for a in accounts]
+    parts = [Partition(items.BY_ACCOUNT_INDEX, items.state_partition(a)) for a in sorted(accounts)]
     found = []
     for batch in store.query_all(parts):
         for item in batch:
