@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +109,7 @@ def deployed(
 @pytest.fixture(scope="module")
 def auditor_env(
     tmp_path_factory: pytest.TempPathFactory, moto_server: str, deployed: dict[str, Any]
-) -> Iterator[dict[str, str]]:
+) -> dict[str, str]:
     """An environment with one AWS profile, `auditor`, and nothing else of AWS's."""
     home = tmp_path_factory.mktemp("auditor-home")
     credentials = boto3.Session().get_credentials()
@@ -129,7 +128,7 @@ def auditor_env(
         "PYTHONPATH": "",
         "HOME": str(home),
     }
-    yield env
+    return env
 
 
 def run(
