@@ -15,6 +15,7 @@ default chain) and the table name from the stack's `EvidenceTableName` output un
 import argparse
 import csv
 import json
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -433,9 +434,9 @@ def _write_csv(out: TextIO, columns: Sequence[str], rows: list[dict[str, Any]]) 
 def _console(out: TextIO) -> Any:
     from rich.console import Console  # noqa: PLC0415
 
-    # Wide enough for a role ARN per line when printing to a file or pipe; a terminal uses its
-    # own width.
-    return Console(file=out, width=None if out.isatty() else 180, soft_wrap=False)
+    # A terminal uses its own width; a file or pipe gets COLUMNS, else 80 (long values fold).
+    width = None if out.isatty() else int(os.environ.get("COLUMNS", "0") or 0) or 80
+    return Console(file=out, width=width, soft_wrap=False)
 
 
 def _literal(row: dict[str, Any]) -> dict[str, Any]:
@@ -450,8 +451,60 @@ def _literal(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Below this width (80 columns, a pipe) episodes print as blocks of lines, not a table: an ARN
+# stays whole on a line of its own.
+TABLE_MIN_WIDTH = 120
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(value: Any) -> str:
+    """Evidence text for a terminal: control characters (escape sequences that could rewrite
+    the screen or a link) shown as `?`. Account administrators write tag values and names."""
+    return _CONTROL_CHARACTERS.sub("?", str(value))
+
+
+def _episode_blocks(rows: list[dict[str, Any]], out: TextIO) -> None:
+    out.write(f"{len(rows)} episode(s) of non-compliance\n")
+    for row in rows:
+        p = {k: printable(v) if v is not None else "" for k, v in row.items() if k != "controls"}
+        lines = [
+            "",
+            f"{p['resource_id']}",
+            f"  {p['account_id']} {p['region']}  {p['rule_id']}  {p['severity']}",
+            f"  controls: {printable(', '.join(row['controls'])) or '-'}",
+            f"  opened {p['opened_at']} by",
+            f"    {p['opened_by'] or 'unknown (found by a sweep)'}",
+        ]
+        if p["opened_from_ip"]:
+            lines.append(f"    from {p['opened_from_ip']}")
+        if p["opened_event_id"]:
+            lines.append(f"    {p['opened_event_name']} {p['opened_event_id']}")
+        if row["closed_at"]:
+            lines += [
+                f"  closed {p['closed_at']} by",
+                f"    {p['closed_by'] or 'a sweep found it fixed'}",
+            ]
+            if row["closed_how"] == "remediated":
+                lines.append(f"    orgwarden {p['closed_mode']}: {p['closed_remediation']}")
+            if p["closed_from_ip"]:
+                lines.append(f"    from {p['closed_from_ip']}")
+            if p["closed_event_id"]:
+                lines.append(f"    {p['closed_event_name']} {p['closed_event_id']}")
+            if row["closed_how"] == "resource-gone":
+                lines.append("    the resource is gone")
+            lines.append(f"  open for {p['open_for']}")
+        else:
+            lines.append(f"  still open ({p['status']}) for {p['open_for']} so far")
+        out.write("\n".join(lines) + "\n")
+
+
 def _episode_table(rows: list[dict[str, Any]], out: TextIO) -> None:
     from rich.table import Table  # noqa: PLC0415
+
+    console = _console(out)
+    if console.width < TABLE_MIN_WIDTH:
+        _episode_blocks(rows, out)
+        return
 
     table = Table(title=f"{len(rows)} episode(s) of non-compliance", show_lines=True)
     for name in ("Finding", "Made non-compliant", "Closed", "Open for"):
@@ -483,7 +536,7 @@ def _episode_table(rows: list[dict[str, Any]], out: TextIO) -> None:
             "\n".join(closed),
             lasted,
         )
-    _console(out).print(table)
+    console.print(table)
 
 
 def _history_table(finding_id: str, records: list[Any], out: TextIO) -> None:

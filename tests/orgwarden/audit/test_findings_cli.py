@@ -141,6 +141,28 @@ def test_the_table_answers_the_auditors_question(
     assert code == 0
     for expected in ("1 episode(s)", "build-artifacts", "203.0.113.24", "198.51.100.7", "72h 0m"):
         assert expected in out
+    # readable at 80 columns, each ARN whole on its line
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert any(
+        line.strip().endswith("assumed-role/DeveloperAccess/jane.doe@example.com")
+        for line in out.splitlines()
+    )
+
+
+def test_evidence_text_cannot_drive_the_terminal() -> None:
+    # An OSC 8 hyperlink and a screen clear in a resource name an account administrator chose.
+    hostile = "bucket\x1b]8;;https://evil.example\x07click\x1b]8;;\x07\x1b[2J"
+    row = {k: None for k in EPISODE_COLUMNS} | {
+        "resource_id": hostile,
+        "controls": ["aws-fsbp S3.2\x1b[31m"],
+        "status": "FAILED",
+        "open_for": "1h 0m",
+    }
+    out = io.StringIO()
+    audit_cli._episode_blocks([row], out)
+    assert "\x1b" not in out.getvalue()
+    assert "\x07" not in out.getvalue()
+    assert "bucket?]8;;https://evil.example?click" in out.getvalue()
 
 
 def test_asff_export_is_one_finding_per_resource_first_observed_at_the_opening(
