@@ -539,9 +539,46 @@ def _episode_table(rows: list[dict[str, Any]], out: TextIO) -> None:
     console.print(table)
 
 
+def _history_blocks(finding_id: str, records: list[Any], out: TextIO) -> None:
+    out.write(f"{printable(finding_id)}: {len(records)} evaluation(s)\n")
+    for record in records:
+        row = {k: printable(v) if v is not None else "" for k, v in history_row(record).items()}
+        lines = [
+            "",
+            row["observed_at"],
+            f"  verdict {row['detected_status']} -> {row['status']}",
+            f"    {row['detected_reason']}",
+        ]
+        if row["status"] != row["detected_status"]:
+            lines.append(f"    now: {row['reason']}")
+        if row["cause_event_id"]:
+            lines += [
+                f"  cause {row['cause_event_name']} at {row['cause_event_time']}",
+                f"    by {row['cause_principal']}",
+                f"    from {row['cause_source_ip']}",
+                f"    event {row['cause_event_id']}",
+            ]
+        else:
+            lines.append("  cause: periodic sweep")
+        if row["action_remediation"]:
+            lines.append(
+                f"  action {row['action_remediation']} [{row['action_mode']}] -> "
+                f"{row['action_outcome']}"
+            )
+            lines.append(f"    as {row['action_actor'] or '-'}")
+            if row["action_finished_at"]:
+                lines.append(f"    at {row['action_finished_at']}")
+        out.write("\n".join(lines) + "\n")
+
+
 def _history_table(finding_id: str, records: list[Any], out: TextIO) -> None:
     from rich.markup import escape  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415
+
+    console = _console(out)
+    if console.width < TABLE_MIN_WIDTH:
+        _history_blocks(finding_id, records, out)
+        return
 
     title = f"{escape(finding_id)}: {len(records)} evaluation(s)"
     table = Table(title=title, show_lines=True)
@@ -566,4 +603,4 @@ def _history_table(finding_id: str, records: list[Any], out: TextIO) -> None:
             else "-"
         )
         table.add_row(row["observed_at"], verdict, cause, action)
-    _console(out).print(table)
+    console.print(table)
