@@ -39,7 +39,7 @@ from orgwarden.model.identifiers import ACCOUNT_ID_PATTERN
 from orgwarden.model.spec import Severity, Status
 from policies import load_catalogue
 
-OUTPUTS = ("table", "json", "csv", "asff")
+OUTPUTS = ("table", "json", "csv", "asff", "ocsf")
 DEFAULT_SINCE = "365d"
 DEFAULT_STACK = "orgwarden-dev"
 _SINCE = re.compile(r"^(\d+)([hdw])$")
@@ -223,7 +223,8 @@ def _output_option(parser: argparse.ArgumentParser, *, suppress: bool = False) -
         "-o",
         choices=OUTPUTS,
         default=argparse.SUPPRESS if suppress else "table",
-        help="table (default), json, csv, or asff (Security Hub's finding format)",
+        help="table (default), json, csv, asff (Security Hub's finding format) or ocsf "
+        "(OCSF 1.5.0 Compliance Findings, one per episode)",
     )
 
 
@@ -386,6 +387,14 @@ def _show(args: argparse.Namespace, source: EvidenceSource, out: TextIO, err: Te
         out.write("\n")
     elif args.output == "csv":
         _write_csv(out, HISTORY_COLUMNS, [history_row(r) for r in records])
+    elif args.output == "ocsf":
+        from orgwarden.audit.episodes import episodes_from_history  # noqa: PLC0415
+        from orgwarden.audit.ocsf import compliance_findings  # noqa: PLC0415
+
+        specs = {r.spec.id: r.spec for r in load_catalogue().rules.values()}
+        now = datetime.now(UTC)
+        json.dump(compliance_findings(episodes_from_history(records), specs, now), out, indent=2)
+        out.write("\n")
     elif args.output == "asff":
         specs = {r.spec.id: r.spec for r in load_catalogue().rules.values()}
         first = records[0].observed_at
@@ -406,6 +415,12 @@ def _write_episodes(output: str, found: list[Episode], now: datetime, out: TextI
         out.write("\n")
     elif output == "csv":
         _write_csv(out, EPISODE_COLUMNS, rows)
+    elif output == "ocsf":
+        from orgwarden.audit.ocsf import compliance_findings  # noqa: PLC0415 - py-ocsf-models
+
+        specs = {r.spec.id: r.spec for r in load_catalogue().rules.values()}
+        json.dump(compliance_findings(found, specs, now), out, indent=2)
+        out.write("\n")
     elif output == "asff":
         specs = {r.spec.id: r.spec for r in load_catalogue().rules.values()}
         latest: dict[str, tuple[Any, datetime]] = {}

@@ -235,3 +235,20 @@ def test_an_unknown_or_ambiguous_ou_exits_2(demo: audit_cli.EvidenceSource) -> N
     assert code == 2
     assert "no OU 'Marketing'" in err
     assert "Workloads/Prod" in err
+
+
+def test_ocsf_output_of_the_demo_validates_against_the_ocsf_schema(
+    demo: audit_cli.EvidenceSource,
+) -> None:
+    import jsonschema
+    from ocsf_json_schema import OcsfJsonSchemaEmbedded, get_ocsf_schema
+
+    schema = OcsfJsonSchemaEmbedded(get_ocsf_schema("1.5.0")).get_class_schema(
+        "compliance_finding", ["cloud"]
+    )
+    code, out, err = findings(demo, "--output", "ocsf")
+    assert code == 0, err
+    found = json.loads(out)
+    assert len(found) == len(rows(demo)) == 2
+    for finding in found:
+        jsonschema.validate(finding, schema, cls=jsonschema.Draft202012Validator)
