@@ -205,6 +205,27 @@ def test_the_installed_cli_scans_queries_and_reports_a_deployment(
     assert trail[0]["account_id"] == member
     assert trail[0]["still_open"] is True
 
+    # OCSF and ASFF from the installed command (py-ocsf-models comes with the cli extra)
+    as_ocsf = run(
+        installed,
+        "findings",
+        "--profile",
+        PROFILE,
+        "--stack-name",
+        STACK,
+        "--account",
+        member,
+        "--rule",
+        "cloudtrail_logging_enabled",
+        "-o",
+        "ocsf",
+        env=auditor_env,
+        cwd=tmp_path,
+    )
+    assert as_ocsf.returncode == 0, as_ocsf.stderr
+    (ocsf,) = json.loads(as_ocsf.stdout)
+    assert (ocsf["class_uid"], ocsf["cloud"]["account"]["uid"]) == (2003, member)
+
     # report: every requirement, the scan's findings, named accounts
     out = tmp_path / "report"
     reported = run(

@@ -310,7 +310,8 @@ def run(
             rules = sorted(wanted.rules) or _rules_for(wanted.controls)
             with _progress(err) as progress:
                 found = find_episodes(opened.store, wanted, rules, now=now, progress=progress)
-            _write_episodes(args.output, found, now, out)
+            names = _account_names(opened) if args.output == "asff" else {}
+            _write_episodes(args.output, found, now, out, names)
             return 0
     except (NameNotResolved, UsageError) as error:
         err.write(f"orgwarden findings: error: {error}\n")
@@ -408,7 +409,25 @@ def _show(args: argparse.Namespace, source: EvidenceSource, out: TextIO, err: Te
 # ---------------------------------------------------------------- output
 
 
-def _write_episodes(output: str, found: list[Episode], now: datetime, out: TextIO) -> None:
+def _account_names(source: EvidenceSource) -> dict[str, str]:
+    """Account names from Organizations; none when it cannot be read (ids stand alone)."""
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    from orgwarden.aws.audit_lookups import account_directory  # noqa: PLC0415
+
+    try:
+        return {a.id: a.name for a in account_directory(source.organizations).values() if a.name}
+    except (ClientError, BotoCoreError):
+        return {}
+
+
+def _write_episodes(
+    output: str,
+    found: list[Episode],
+    now: datetime,
+    out: TextIO,
+    account_names: dict[str, str] | None = None,
+) -> None:
     rows = [episode_row(e, now) for e in found]
     if output == "json":
         json.dump(rows, out, indent=2)
@@ -431,7 +450,7 @@ def _write_episodes(output: str, found: list[Episode], now: datetime, out: TextI
                 e.latest if not known or e.latest.observed_at > known[0].observed_at else known[0]
             )
             latest[e.finding_id] = (newest, first)
-        json.dump({"Findings": asff(latest.values(), specs)}, out, indent=2)
+        json.dump({"Findings": asff(latest.values(), specs, account_names)}, out, indent=2)
         out.write("\n")
     else:
         _episode_table(rows, out)

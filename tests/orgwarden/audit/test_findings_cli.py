@@ -177,6 +177,13 @@ def test_asff_export_is_one_finding_per_resource_first_observed_at_the_opening(
     assert finding["AwsAccountId"] == dev
     assert finding["Compliance"]["Status"] == "PASSED"
     assert finding["FirstObservedAt"].startswith(episode["opened_at"].removesuffix("Z"))
+    # What the Security Hub console shows ("Optional top-level ASFF attributes": CompanyName,
+    # "The name of the company for the product that generated the finding"; AwsAccountName,
+    # "The AWS account name that the finding applies to").
+    assert (finding["CompanyName"], finding["ProductName"]) == ("orgwarden", "orgwarden")
+    assert finding["AwsAccountName"] == "sandbox-dev"
+    assert finding["GeneratorId"] == f"orgwarden/{RULE}"
+    assert finding["Compliance"]["RelatedRequirements"] == ["aws-fsbp S3.2", "aws-fsbp S3.3"]
 
 
 def test_show_prints_a_findings_full_history(
