@@ -40,6 +40,7 @@ SLOW = (
     "tests/orgwarden/engine/test_tag_reads.py",
     "tests/test_stacks_on_moto.py",
     "tests/test_lambda_package.py",
+    "tests/test_installed_cli.py",
 )
 ROOT = Path(__file__).resolve().parents[1]
 

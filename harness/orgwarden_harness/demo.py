@@ -250,7 +250,9 @@ def run(out: TextIO = sys.stdout) -> int:
             say(f"-- {story}")
             _show_findings_of(sim, say, account_id, event_id)
         say("")
-        say("Ask the evidence as an auditor: orgwarden findings --rule s3_bucket_public_access")
+        say("Ask the evidence as an auditor (each command plays the incidents again):")
+        say("  orgwarden findings --demo --rule s3_bucket_public_access")
+        say("  orgwarden report --demo")
     return 0
 
 

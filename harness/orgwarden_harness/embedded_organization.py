@@ -12,7 +12,7 @@ from typing import Any
 
 from orgwarden.audit.findings_cli import EvidenceSource
 from orgwarden.model.evidence import EvidenceRecord
-from orgwarden_harness.demo import run, seed
+from orgwarden_harness.demo import run, seed, tour
 from orgwarden_harness.simulation import (
     HOME_REGION,
     MANAGEMENT_ACCOUNT,
@@ -21,7 +21,7 @@ from orgwarden_harness.simulation import (
     moto_endpoint,
 )
 
-DESCRIPTION = "the embedded demo organization (no --profile or --table-name given)"
+DESCRIPTION = "the simulated organization with the demo's incidents (--demo)"
 
 
 def run_demo() -> int:
@@ -30,10 +30,12 @@ def run_demo() -> int:
 
 @contextmanager
 def seeded() -> Iterator[SimulatedOrganization]:
-    """The simulated organization on moto's server, with the demo's incidents played."""
+    """The simulated organization on moto's server, with the demo's incidents played: the
+    bucket incidents, then one violation of every other rule family."""
     with moto_endpoint():
         sim = build_organization()
         seed(sim)
+        tour(sim)
         yield sim
 
 

@@ -23,6 +23,7 @@ from orgwarden.model.evidence_items import (
     closed_at,
     read_record,
     stamp,
+    transition,
 )
 from orgwarden.model.spec import Mode, Severity, Status
 
@@ -189,3 +190,27 @@ class EpisodeFilter:
         if any(wanted and value not in wanted for wanted, value in checks):
             return False
         return not self.controls or any(control_matches(c, found.controls) for c in self.controls)
+
+
+def episodes_from_history(records: Iterable[EvidenceRecord]) -> list[Episode]:
+    """The episodes a finding's evaluations make, by the rules the evidence table's transition
+    items are written with (`evidence_items.transition`): for records already read, or made
+    by hand in tests. Records of several findings are split by finding id."""
+    by_finding: dict[str, list[EvidenceRecord]] = {}
+    for record in records:
+        by_finding.setdefault(record.finding_id, []).append(record)
+    found: list[Episode] = []
+    for history in by_finding.values():
+        history.sort(key=lambda r: stamp(r.observed_at))
+        prior: OpenEpisode | None = None
+        latest: EvidenceRecord | None = None
+        for record in history:
+            change, opened = transition(record, prior, late=False)
+            if change in (Transition.CLOSED, Transition.OPENED_AND_CLOSED) and opened:
+                found.append(episode(opened, record, record))
+                prior, latest = None, None
+            elif opened is not None:
+                prior, latest = opened, record
+        if prior is not None and latest is not None:
+            found.append(episode(prior, latest, None))
+    return merge(found)

@@ -5,15 +5,17 @@
     orgwarden findings show <finding-id>
 
 Each row is an episode: a period during which a rule found a resource non-compliant, who made
-the change that started it, who ended it and how long it lasted. With `--profile`,
-`--table-name` or `--stack-name` the CLI reads a deployed stack's evidence table (the table name
-from the stack's `EvidenceTableName` output unless given); with none of them it boots the
-embedded demo organization, seeds its incidents, and answers from there.
+the change that started it, who ended it and how long it lasted. The CLI reads a deployed
+stack's evidence table, with the credentials of `--profile` (else `AWS_PROFILE`, else the
+default chain) and the table name from the stack's `EvidenceTableName` output unless
+`--table-name` gives it. `--demo` answers from the simulated organization instead (a checkout's
+`uv sync` installs it): it boots, plays the demo's incidents, and is gone when the command ends.
 """
 
 import argparse
 import csv
 import json
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TextIO
 
+from orgwarden.audit.aws_access import UsageError
 from orgwarden.audit.embedded import embedded_or_exit
 from orgwarden.audit.episodes import Episode, EpisodeFilter, control_matches
 from orgwarden.audit.queries import find_episodes
@@ -36,7 +39,7 @@ from orgwarden.model.identifiers import ACCOUNT_ID_PATTERN
 from orgwarden.model.spec import Severity, Status
 from policies import load_catalogue
 
-OUTPUTS = ("table", "json", "csv", "asff")
+OUTPUTS = ("table", "json", "csv", "asff", "ocsf")
 DEFAULT_SINCE = "365d"
 DEFAULT_STACK = "orgwarden-dev"
 _SINCE = re.compile(r"^(\d+)([hdw])$")
@@ -85,6 +88,14 @@ def account_id(text: str) -> str:
 def rule_id(text: str) -> str:
     rules = load_catalogue().rules
     if text not in rules:
+        from difflib import get_close_matches  # noqa: PLC0415
+
+        near = get_close_matches(text, sorted(rules), n=1, cutoff=0.6)
+        if near:
+            raise argparse.ArgumentTypeError(
+                f"no rule {text!r} in the catalogue; did you mean {near[0]!r}? "
+                "(`orgwarden rules` lists them)"
+            )
         known = ", ".join(sorted(rules))
         raise argparse.ArgumentTypeError(f"no rule {text!r} in the catalogue (rules: {known})")
     return text
@@ -121,7 +132,19 @@ def add_parser(commands: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _source_options(findings)
-    filters = findings.add_argument_group("filters (repeat an option to allow several values)")
+    _output_option(findings)
+    add_filters(findings)
+
+    actions = findings.add_subparsers(dest="action", metavar="{show}")
+    show = actions.add_parser("show", help="one finding's full history")
+    show.add_argument("finding_id")
+    _source_options(show, suppress=True)
+    _output_option(show, suppress=True)
+
+
+def add_filters(parser: argparse.ArgumentParser) -> None:
+    """The filters `findings` and `report` share."""
+    filters = parser.add_argument_group("filters (repeat an option to allow several values)")
     filters.add_argument("--account", action="append", type=account_id, default=[])
     filters.add_argument(
         "--ou",
@@ -161,31 +184,47 @@ def add_parser(commands: Any) -> None:
         "--to", dest="end", type=moment_to, help="ISO date (inclusive) or date-time"
     )
 
-    actions = findings.add_subparsers(dest="action", metavar="{show}")
-    show = actions.add_parser("show", help="one finding's full history")
-    show.add_argument("finding_id")
-    _source_options(show, suppress=True)
-
 
 def _source_options(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:
+    add_source_options(parser, suppress=suppress)
+
+
+def add_source_options(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:
+    """Where the evidence is: a deployed stack (the default) or, with --demo, the simulated
+    organization."""
     # `show` repeats the options so they may follow it; SUPPRESS keeps its defaults from
     # overwriting values given before it.
     default: Any = argparse.SUPPRESS if suppress else None
-    group = parser.add_argument_group("where the evidence is (none of these: the embedded demo)")
-    group.add_argument("--profile", default=default, help="AWS named profile")
+    group = parser.add_argument_group(
+        "where the evidence is (a deployed stack; --demo: the simulated organization)"
+    )
+    group.add_argument(
+        "--profile", default=default, help="AWS named profile (default: AWS_PROFILE, if set)"
+    )
     group.add_argument("--region", default=default, help="AWS region of the central stack")
     group.add_argument("--table-name", default=default, help="the evidence table")
     group.add_argument(
         "--stack-name",
         default=default,
-        help=f"read the table from this stack's outputs (default {DEFAULT_STACK} with --profile)",
+        help=f"read the table from this stack's outputs (default {DEFAULT_STACK})",
     )
+    group.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="answer from the simulated organization with the demo's incidents (no AWS "
+        "account; needs the orgwarden-harness package, as in a checkout after `uv sync`)",
+    )
+
+
+def _output_option(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:
     parser.add_argument(
         "--output",
         "-o",
         choices=OUTPUTS,
         default=argparse.SUPPRESS if suppress else "table",
-        help="table (default), json, csv, or asff (Security Hub's finding format)",
+        help="table (default), json, csv, asff (Security Hub's finding format) or ocsf "
+        "(OCSF 1.5.0 Compliance Findings, one per episode)",
     )
 
 
@@ -201,21 +240,31 @@ class EvidenceSource:
 
 @contextmanager
 def open_source(args: argparse.Namespace) -> Iterator[EvidenceSource]:
-    if args.profile or args.table_name or args.stack_name:
-        yield _aws_source(args)
+    """The deployed stack's evidence, or the simulated organization's with --demo (never one
+    in place of the other)."""
+    if getattr(args, "demo", False):
+        given = [
+            f"--{name.replace('_', '-')}"
+            for name in ("profile", "region", "table_name", "stack_name")
+            if getattr(args, name, None)
+        ]
+        if given:
+            raise UsageError(
+                f"--demo reads the simulated organization: it takes no {', '.join(given)}"
+            )
+        with embedded_or_exit().evidence_source() as source:
+            yield source
         return
-    with embedded_or_exit().evidence_source() as source:
-        yield source
+    yield _aws_source(args)
 
 
 def _aws_source(args: argparse.Namespace) -> EvidenceSource:
-    import boto3  # noqa: PLC0415 - the CLI's AWS path only
-
+    from orgwarden.audit.aws_access import session as aws_session  # noqa: PLC0415
     from orgwarden.aws.audit_lookups import stack_output  # noqa: PLC0415
     from orgwarden.aws.evidence_store import EvidenceStore  # noqa: PLC0415
     from orgwarden.aws.sessions import client_config  # noqa: PLC0415
 
-    session = boto3.Session(profile_name=args.profile, region_name=args.region)
+    session = aws_session(args.profile, args.region)
     config = client_config()
     table = args.table_name or stack_output(
         session.client("cloudformation", config=config),
@@ -250,7 +299,7 @@ def run(
         return 2
     try:
         with _given(source) if source else open_source(args) as opened:
-            if opened.description.startswith("the embedded demo"):
+            if getattr(args, "demo", False):
                 err.write(f"orgwarden findings: reading {opened.description}\n")
             if args.action == "show":
                 return _show(args, opened, out, err)
@@ -261,9 +310,10 @@ def run(
             rules = sorted(wanted.rules) or _rules_for(wanted.controls)
             with _progress(err) as progress:
                 found = find_episodes(opened.store, wanted, rules, now=now, progress=progress)
-            _write_episodes(args.output, found, now, out)
+            names = _account_names(opened) if args.output == "asff" else {}
+            _write_episodes(args.output, found, now, out, names)
             return 0
-    except NameNotResolved as error:
+    except (NameNotResolved, UsageError) as error:
         err.write(f"orgwarden findings: error: {error}\n")
         return 2
 
@@ -338,6 +388,14 @@ def _show(args: argparse.Namespace, source: EvidenceSource, out: TextIO, err: Te
         out.write("\n")
     elif args.output == "csv":
         _write_csv(out, HISTORY_COLUMNS, [history_row(r) for r in records])
+    elif args.output == "ocsf":
+        from orgwarden.audit.episodes import episodes_from_history  # noqa: PLC0415
+        from orgwarden.audit.ocsf import compliance_findings  # noqa: PLC0415
+
+        specs = {r.spec.id: r.spec for r in load_catalogue().rules.values()}
+        now = datetime.now(UTC)
+        json.dump(compliance_findings(episodes_from_history(records), specs, now), out, indent=2)
+        out.write("\n")
     elif args.output == "asff":
         specs = {r.spec.id: r.spec for r in load_catalogue().rules.values()}
         first = records[0].observed_at
@@ -351,13 +409,37 @@ def _show(args: argparse.Namespace, source: EvidenceSource, out: TextIO, err: Te
 # ---------------------------------------------------------------- output
 
 
-def _write_episodes(output: str, found: list[Episode], now: datetime, out: TextIO) -> None:
+def _account_names(source: EvidenceSource) -> dict[str, str]:
+    """Account names from Organizations; none when it cannot be read (ids stand alone)."""
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    from orgwarden.aws.audit_lookups import account_directory  # noqa: PLC0415
+
+    try:
+        return {a.id: a.name for a in account_directory(source.organizations).values() if a.name}
+    except (ClientError, BotoCoreError):
+        return {}
+
+
+def _write_episodes(
+    output: str,
+    found: list[Episode],
+    now: datetime,
+    out: TextIO,
+    account_names: dict[str, str] | None = None,
+) -> None:
     rows = [episode_row(e, now) for e in found]
     if output == "json":
         json.dump(rows, out, indent=2)
         out.write("\n")
     elif output == "csv":
         _write_csv(out, EPISODE_COLUMNS, rows)
+    elif output == "ocsf":
+        from orgwarden.audit.ocsf import compliance_findings  # noqa: PLC0415 - py-ocsf-models
+
+        specs = {r.spec.id: r.spec for r in load_catalogue().rules.values()}
+        json.dump(compliance_findings(found, specs, now), out, indent=2)
+        out.write("\n")
     elif output == "asff":
         specs = {r.spec.id: r.spec for r in load_catalogue().rules.values()}
         latest: dict[str, tuple[Any, datetime]] = {}
@@ -368,7 +450,7 @@ def _write_episodes(output: str, found: list[Episode], now: datetime, out: TextI
                 e.latest if not known or e.latest.observed_at > known[0].observed_at else known[0]
             )
             latest[e.finding_id] = (newest, first)
-        json.dump({"Findings": asff(latest.values(), specs)}, out, indent=2)
+        json.dump({"Findings": asff(latest.values(), specs, account_names)}, out, indent=2)
         out.write("\n")
     else:
         _episode_table(rows, out)
@@ -386,9 +468,9 @@ def _write_csv(out: TextIO, columns: Sequence[str], rows: list[dict[str, Any]]) 
 def _console(out: TextIO) -> Any:
     from rich.console import Console  # noqa: PLC0415
 
-    # Wide enough for a role ARN per line when printing to a file or pipe; a terminal uses its
-    # own width.
-    return Console(file=out, width=None if out.isatty() else 180, soft_wrap=False)
+    # A terminal uses its own width; a file or pipe gets COLUMNS, else 80 (long values fold).
+    width = None if out.isatty() else int(os.environ.get("COLUMNS", "0") or 0) or 80
+    return Console(file=out, width=width, soft_wrap=False)
 
 
 def _literal(row: dict[str, Any]) -> dict[str, Any]:
@@ -403,8 +485,60 @@ def _literal(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Below this width (80 columns, a pipe) episodes print as blocks of lines, not a table: an ARN
+# stays whole on a line of its own.
+TABLE_MIN_WIDTH = 120
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(value: Any) -> str:
+    """Evidence text for a terminal: control characters (escape sequences that could rewrite
+    the screen or a link) shown as `?`. Account administrators write tag values and names."""
+    return _CONTROL_CHARACTERS.sub("?", str(value))
+
+
+def _episode_blocks(rows: list[dict[str, Any]], out: TextIO) -> None:
+    out.write(f"{len(rows)} episode(s) of non-compliance\n")
+    for row in rows:
+        p = {k: printable(v) if v is not None else "" for k, v in row.items() if k != "controls"}
+        lines = [
+            "",
+            f"{p['resource_id']}",
+            f"  {p['account_id']} {p['region']}  {p['rule_id']}  {p['severity']}",
+            f"  controls: {printable(', '.join(row['controls'])) or '-'}",
+            f"  opened {p['opened_at']} by",
+            f"    {p['opened_by'] or 'unknown (found by a sweep)'}",
+        ]
+        if p["opened_from_ip"]:
+            lines.append(f"    from {p['opened_from_ip']}")
+        if p["opened_event_id"]:
+            lines.append(f"    {p['opened_event_name']} {p['opened_event_id']}")
+        if row["closed_at"]:
+            lines += [
+                f"  closed {p['closed_at']} by",
+                f"    {p['closed_by'] or 'a sweep found it fixed'}",
+            ]
+            if row["closed_how"] == "remediated":
+                lines.append(f"    orgwarden {p['closed_mode']}: {p['closed_remediation']}")
+            if p["closed_from_ip"]:
+                lines.append(f"    from {p['closed_from_ip']}")
+            if p["closed_event_id"]:
+                lines.append(f"    {p['closed_event_name']} {p['closed_event_id']}")
+            if row["closed_how"] == "resource-gone":
+                lines.append("    the resource is gone")
+            lines.append(f"  open for {p['open_for']}")
+        else:
+            lines.append(f"  still open ({p['status']}) for {p['open_for']} so far")
+        out.write("\n".join(lines) + "\n")
+
+
 def _episode_table(rows: list[dict[str, Any]], out: TextIO) -> None:
     from rich.table import Table  # noqa: PLC0415
+
+    console = _console(out)
+    if console.width < TABLE_MIN_WIDTH:
+        _episode_blocks(rows, out)
+        return
 
     table = Table(title=f"{len(rows)} episode(s) of non-compliance", show_lines=True)
     for name in ("Finding", "Made non-compliant", "Closed", "Open for"):
@@ -436,12 +570,49 @@ def _episode_table(rows: list[dict[str, Any]], out: TextIO) -> None:
             "\n".join(closed),
             lasted,
         )
-    _console(out).print(table)
+    console.print(table)
+
+
+def _history_blocks(finding_id: str, records: list[Any], out: TextIO) -> None:
+    out.write(f"{printable(finding_id)}: {len(records)} evaluation(s)\n")
+    for record in records:
+        row = {k: printable(v) if v is not None else "" for k, v in history_row(record).items()}
+        lines = [
+            "",
+            row["observed_at"],
+            f"  verdict {row['detected_status']} -> {row['status']}",
+            f"    {row['detected_reason']}",
+        ]
+        if row["status"] != row["detected_status"]:
+            lines.append(f"    now: {row['reason']}")
+        if row["cause_event_id"]:
+            lines += [
+                f"  cause {row['cause_event_name']} at {row['cause_event_time']}",
+                f"    by {row['cause_principal']}",
+                f"    from {row['cause_source_ip']}",
+                f"    event {row['cause_event_id']}",
+            ]
+        else:
+            lines.append("  cause: periodic sweep")
+        if row["action_remediation"]:
+            lines.append(
+                f"  action {row['action_remediation']} [{row['action_mode']}] -> "
+                f"{row['action_outcome']}"
+            )
+            lines.append(f"    as {row['action_actor'] or '-'}")
+            if row["action_finished_at"]:
+                lines.append(f"    at {row['action_finished_at']}")
+        out.write("\n".join(lines) + "\n")
 
 
 def _history_table(finding_id: str, records: list[Any], out: TextIO) -> None:
     from rich.markup import escape  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415
+
+    console = _console(out)
+    if console.width < TABLE_MIN_WIDTH:
+        _history_blocks(finding_id, records, out)
+        return
 
     title = f"{escape(finding_id)}: {len(records)} evaluation(s)"
     table = Table(title=title, show_lines=True)
@@ -466,4 +637,4 @@ def _history_table(finding_id: str, records: list[Any], out: TextIO) -> None:
             else "-"
         )
         table.add_row(row["observed_at"], verdict, cause, action)
-    _console(out).print(table)
+    console.print(table)

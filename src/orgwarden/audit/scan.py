@@ -26,6 +26,7 @@ from rich.table import Table
 
 from orgwarden.engine.evaluator import Evaluator
 from orgwarden.engine.sweep import SweepTask, plan, run_task, sweep_id_now, sweep_rules
+from orgwarden.model.evidence_items import OPEN_STATUSES
 from orgwarden.model.spec import Status
 
 COLUMNS = (Status.PASSED, Status.FAILED, Status.NOT_AVAILABLE)
@@ -123,6 +124,8 @@ class ScanResult:
     by_rule: dict[str, Counter[Status]] = field(default_factory=lambda: defaultdict(Counter))
     failed_tasks: list[tuple[SweepTask, str]] = field(default_factory=list)
     accounts: list[str] = field(default_factory=list)
+    # (rule, finding) of every evaluation that left a finding non-compliant (FAILED or WARNING)
+    still_open: list[tuple[str, str]] = field(default_factory=list)
 
 
 def scan(
@@ -183,6 +186,8 @@ def scan(
             else:
                 for outcome in run.outcomes:
                     result.by_rule[outcome.rule_id][outcome.status] += 1
+                    if outcome.status in OPEN_STATUSES:
+                        result.still_open.append((outcome.rule_id, outcome.finding_id))
                 if journal is not None:
                     journal.finish(task)
             finally:

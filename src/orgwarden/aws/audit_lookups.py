@@ -77,3 +77,34 @@ def stack_output(cloudformation: Any, stack_name: str, key: str) -> str:
             value: str = output["OutputValue"]
             return value
     raise NameNotResolved(f"stack {stack_name!r} has no output {key}")
+
+
+@dataclass(frozen=True)
+class AccountEntry:
+    id: str
+    name: str
+    status: str
+    ou: str  # the OU's path from the root; "" for an account directly under the root
+
+
+def account_directory(organizations: Any) -> dict[str, AccountEntry]:
+    """Every account of the organization with its name, status and OU path."""
+    found: dict[str, AccountEntry] = {}
+    parents = [
+        ("", root["Id"])
+        for page in organizations.get_paginator("list_roots").paginate()
+        for root in page["Roots"]
+    ]
+    parents += [(u.path, u.id) for u in organizational_units(organizations)]
+    for path, parent in parents:
+        for page in organizations.get_paginator("list_accounts_for_parent").paginate(
+            ParentId=parent
+        ):
+            for account in page["Accounts"]:
+                found[account["Id"]] = AccountEntry(
+                    id=account["Id"],
+                    name=account.get("Name", ""),
+                    status=account.get("Status", ""),
+                    ou=path,
+                )
+    return found

@@ -58,7 +58,7 @@ def rows(source: audit_cli.EvidenceSource, *argv: str) -> list[dict[str, Any]]:
     return found
 
 
-def test_with_no_profile_or_table_the_cli_answers_from_the_embedded_demo() -> None:
+def test_with_demo_the_cli_answers_from_the_simulated_organization() -> None:
     # Its own process: moto's state is per process, and this one already has an organization.
     done = subprocess.run(
         [
@@ -66,6 +66,7 @@ def test_with_no_profile_or_table_the_cli_answers_from_the_embedded_demo() -> No
             "-m",
             "orgwarden.audit.cli",
             "findings",
+            "--demo",
             "--rule",
             RULE,
             "--since",
@@ -79,7 +80,7 @@ def test_with_no_profile_or_table_the_cli_answers_from_the_embedded_demo() -> No
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "embedded demo" in done.stderr
+    assert "simulated organization" in done.stderr
     by_bucket = {r["resource_id"].rsplit("-", 1)[0]: r for r in json.loads(done.stdout)}
     assert set(by_bucket) == {"build-artifacts", "payments-customer-data"}
     slow, fast = by_bucket["build-artifacts"], by_bucket["payments-customer-data"]
@@ -140,6 +141,28 @@ def test_the_table_answers_the_auditors_question(
     assert code == 0
     for expected in ("1 episode(s)", "build-artifacts", "203.0.113.24", "198.51.100.7", "72h 0m"):
         assert expected in out
+    # readable at 80 columns, each ARN whole on its line
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert any(
+        line.strip().endswith("assumed-role/DeveloperAccess/jane.doe@example.com")
+        for line in out.splitlines()
+    )
+
+
+def test_evidence_text_cannot_drive_the_terminal() -> None:
+    # An OSC 8 hyperlink and a screen clear in a resource name an account administrator chose.
+    hostile = "bucket\x1b]8;;https://evil.example\x07click\x1b]8;;\x07\x1b[2J"
+    row = {k: None for k in EPISODE_COLUMNS} | {
+        "resource_id": hostile,
+        "controls": ["aws-fsbp S3.2\x1b[31m"],
+        "status": "FAILED",
+        "open_for": "1h 0m",
+    }
+    out = io.StringIO()
+    audit_cli._episode_blocks([row], out)
+    assert "\x1b" not in out.getvalue()
+    assert "\x07" not in out.getvalue()
+    assert "bucket?]8;;https://evil.example?click" in out.getvalue()
 
 
 def test_asff_export_is_one_finding_per_resource_first_observed_at_the_opening(
@@ -154,6 +177,13 @@ def test_asff_export_is_one_finding_per_resource_first_observed_at_the_opening(
     assert finding["AwsAccountId"] == dev
     assert finding["Compliance"]["Status"] == "PASSED"
     assert finding["FirstObservedAt"].startswith(episode["opened_at"].removesuffix("Z"))
+    # What the Security Hub console shows ("Optional top-level ASFF attributes": CompanyName,
+    # "The name of the company for the product that generated the finding"; AwsAccountName,
+    # "The AWS account name that the finding applies to").
+    assert (finding["CompanyName"], finding["ProductName"]) == ("orgwarden", "orgwarden")
+    assert finding["AwsAccountName"] == "sandbox-dev"
+    assert finding["GeneratorId"] == f"orgwarden/{RULE}"
+    assert finding["Compliance"]["RelatedRequirements"] == ["aws-fsbp S3.2", "aws-fsbp S3.3"]
 
 
 def test_show_prints_a_findings_full_history(
@@ -185,6 +215,7 @@ def test_show_prints_a_findings_full_history(
         (["--from", "2026-13-01"], "not an ISO date"),
         (["--account", "12345"], "not a 12-digit AWS account id"),
         (["--rule", "s3_bucket_everything"], "no rule 's3_bucket_everything' in the catalogue"),
+        (["--rule", "s3_bucket_public_acess"], "did you mean 's3_bucket_public_access'?"),
         (["--control", "S3.99"], "no rule maps to control 'S3.99'"),
         (["--severity", "urgent"], "not a severity"),
         (["--status", "open"], "not a status"),
@@ -211,3 +242,20 @@ def test_an_unknown_or_ambiguous_ou_exits_2(demo: audit_cli.EvidenceSource) -> N
     assert code == 2
     assert "no OU 'Marketing'" in err
     assert "Workloads/Prod" in err
+
+
+def test_ocsf_output_of_the_demo_validates_against_the_ocsf_schema(
+    demo: audit_cli.EvidenceSource,
+) -> None:
+    import jsonschema
+    from ocsf_json_schema import OcsfJsonSchemaEmbedded, get_ocsf_schema
+
+    schema = OcsfJsonSchemaEmbedded(get_ocsf_schema("1.5.0")).get_class_schema(
+        "compliance_finding", ["cloud"]
+    )
+    code, out, err = findings(demo, "--output", "ocsf")
+    assert code == 0, err
+    found = json.loads(out)
+    assert len(found) == len(rows(demo)) == 2
+    for finding in found:
+        jsonschema.validate(finding, schema, cls=jsonschema.Draft202012Validator)

@@ -1,36 +1,49 @@
-"""The compliance report's figures, computed from evidence records. Pure: no I/O, no clock.
+"""The compliance report's figures. Pure: no I/O, no clock.
 
-A finding's history is every record with its finding id, oldest first. One record is one
-observation, except a record whose fix was verified (detected FAILED, final status not FAILED):
-that is a FAILED observation when the fix started, then the final status when it was recorded.
+Inputs: the latest evidence record of every finding in scope (the evidence table's state
+items), the episodes of non-compliance the `findings` command answers with
+(`orgwarden.audit.episodes`), the framework as data (`orgwarden.audit.frameworks`), the
+accounts' names and OUs, and the catalogue's rule specs.
 
-Definitions the figures share:
-- A finding's state is the status of its latest observation at or before `now`. A finding whose
-  state is NOT_APPLICABLE (resource gone or out of scope) is archived and counted nowhere.
-- Per control and per account, each finding counts once in each of its rows. % compliant is
-  passed / (passed + failed): WARNING and NOT_AVAILABLE are shown but, as in Security Hub's
-  score, neither prove nor disprove compliance. It is None when nothing was judged.
-- An episode begins at a FAILED observation and closes at the next PASSED (remediated) or
-  NOT_APPLICABLE (resource gone) one. NOT_AVAILABLE and WARNING do not close it: the failure may
-  persist unseen. A finding is open when its state is FAILED; its age runs from the first FAILED
-  observation of the episode still open.
-- Time to remediate is, per episode closed by PASSED, the time from its first FAILED
-  observation to that PASSED one.
-- The trend gives, for each UTC day from the first observation to `now`, the state of every
-  finding at the end of that day (at `now` for the last day).
+Definitions, the same as `orgwarden findings` and stated on the page (`DEFINITIONS`):
+- A finding's state is the status of its latest evaluation. NOT_APPLICABLE (the resource is
+  gone or out of scope) is counted nowhere. % compliant is passed / (passed + failed): WARNING
+  (an exempted resource, still exposed) and NOT_AVAILABLE (could not be read) are shown but, as
+  in Security Hub's score, neither prove nor disprove compliance.
+- An episode is one period of non-compliance (FAILED or WARNING) of one finding: it opens at the
+  change that made the resource non-compliant (the causing event's time; a sweep's observation
+  when no event is known) and closes at the change that ended it (orgwarden's verified fix, or
+  the event that fixed or removed the resource). NOT_AVAILABLE neither opens nor closes one.
+- A finding is open while its episode is not closed; its age runs from the episode's opening.
+- Time to remediate is, per episode closed PASSED in the report's range, closing minus opening.
+- A requirement is failing when a finding of a rule that judges it is FAILED or WARNING now,
+  passing when all its findings passed, without evidence when its rules found no resource; a
+  requirement no rule judges is judged elsewhere (automated) or manual.
+- The trend gives, for each UTC day of the range, the episodes open at the end of that day.
 """
 
 import re
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from orgwarden.audit.episodes import Episode
+from orgwarden.audit.frameworks import Framework, Requirement
 from orgwarden.model.evidence import EvidenceRecord
-from orgwarden.model.spec import Severity, Status
+from orgwarden.model.evidence_items import OPEN_STATUSES
+from orgwarden.model.spec import RuleSpec, Status
 
-FRAMEWORKS = ("cis-aws-3.0", "aws-fsbp")
+DEFINITIONS = (
+    "An episode is one period of non-compliance (FAILED or WARNING) of one finding: it opens at "
+    "the change that made the resource non-compliant (the causing event's time, or the sweep's "
+    "observation when no event is known) and closes at the change that ended it (orgwarden's "
+    "verified fix, or the event that fixed or removed the resource). Time to remediate is "
+    "closing minus opening, for each episode closed PASSED in the range; `orgwarden findings` "
+    "counts the same episodes the same way. % compliant is passed / (passed + failed) over each "
+    "finding's latest state."
+)
 
 # Lower bounds are inclusive: a finding open for exactly 7 days is in "7-30 days".
 AGE_BUCKETS: tuple[tuple[str, timedelta], ...] = (
@@ -41,33 +54,35 @@ AGE_BUCKETS: tuple[tuple[str, timedelta], ...] = (
     ("> 90 days", timedelta(days=90)),
 )
 
-_CLOSES_EPISODE = (Status.PASSED, Status.NOT_APPLICABLE)
+PASSING, FAILING, NO_EVIDENCE, ELSEWHERE, MANUAL = (
+    "passing",
+    "failing",
+    "no evidence",
+    "not judged by orgwarden",
+    "manual",
+)
+REQUIREMENT_STATUSES = (FAILING, PASSING, NO_EVIDENCE, ELSEWHERE, MANUAL)
 
 
 @dataclass(frozen=True)
-class Observation:
-    at: datetime
-    status: Status
-
-
-@dataclass(frozen=True)
-class FindingHistory:
-    finding_id: str
-    rule_id: str
+class AccountInfo:
     account_id: str
-    resource_id: str
-    severity: Severity
-    controls: tuple[str, ...]  # the ids in the report's framework, e.g. ("S3.2", "S3.3")
-    observations: tuple[Observation, ...]  # oldest first
+    name: str | None = None
+    ou: str | None = None  # the OU's path from the root, e.g. Workloads/Prod
 
     @property
-    def state(self) -> Status:
-        return self.observations[-1].status
+    def label(self) -> str:
+        parts = [self.account_id]
+        if self.name:
+            parts.append(self.name)
+        if self.ou:
+            parts.append(f"({self.ou})")
+        return " ".join(parts)
 
 
 @dataclass(frozen=True)
 class Posture:
-    """Latest states of the findings in one row (a control, an account, or everything)."""
+    """Latest states of the findings in one row (a requirement, an account, or everything)."""
 
     name: str
     passed: int = 0
@@ -86,27 +101,18 @@ class Posture:
 
 
 @dataclass(frozen=True)
-class OpenFinding:
-    finding_id: str
-    rule_id: str
-    account_id: str
-    resource_id: str
-    severity: Severity
-    opened_at: datetime
-    age: timedelta
-    bucket: str
+class RequirementRow:
+    requirement: Requirement
+    status: str  # one of REQUIREMENT_STATUSES
+    posture: Posture
+    where: str  # for ELSEWHERE: where it is judged instead; else ""
 
 
 @dataclass(frozen=True)
-class Remediation:
-    finding_id: str
-    rule_id: str
-    failed_at: datetime
-    passed_at: datetime
-
-    @property
-    def duration(self) -> timedelta:
-        return self.passed_at - self.failed_at
+class OpenFinding:
+    episode: Episode
+    age: timedelta
+    bucket: str
 
 
 @dataclass(frozen=True)
@@ -120,105 +126,145 @@ class DurationStats:
 @dataclass(frozen=True)
 class TrendPoint:
     day: date
-    counts: Posture  # every finding's state at the end of the day
+    open_count: int
 
-    @property
-    def open_count(self) -> int:
-        return self.counts.failed
+
+@dataclass(frozen=True)
+class RuleNote:
+    rule_id: str
+    title: str
+    severity: str
+    recommendation: str
+    url: str | None
 
 
 @dataclass(frozen=True)
 class ComplianceReport:
-    framework: str
+    framework: Framework
     generated_at: datetime
+    start: datetime
+    end: datetime
     overall: Posture
-    controls: tuple[Posture, ...]
-    accounts: tuple[Posture, ...]
+    requirements: tuple[RequirementRow, ...]
+    requirement_counts: tuple[tuple[str, int], ...]
+    accounts: tuple[tuple[AccountInfo, Posture], ...]
     open_findings: tuple[OpenFinding, ...]  # oldest first
     age_buckets: tuple[tuple[str, int], ...]
-    remediations: tuple[Remediation, ...]
+    episodes: tuple[Episode, ...]  # every episode of the framework's rules in the range
+    remediated: tuple[Episode, ...]  # the closed-PASSED ones time to remediate counts
     time_to_remediate: DurationStats
     time_to_remediate_by_rule: tuple[DurationStats, ...]
     trend: tuple[TrendPoint, ...]
+    rules: tuple[RuleNote, ...]
+
+    @property
+    def judged(self) -> int:
+        return sum(1 for r in self.requirements if r.status in (PASSING, FAILING, NO_EVIDENCE))
 
 
 def build_report(
-    records: Iterable[EvidenceRecord], framework: str, now: datetime
+    framework: Framework,
+    states: Iterable[EvidenceRecord],
+    episodes: Iterable[Episode],
+    *,
+    now: datetime,
+    start: datetime,
+    end: datetime,
+    accounts: Mapping[str, AccountInfo] | None = None,
+    specs: Mapping[str, RuleSpec] | None = None,
 ) -> ComplianceReport:
-    histories = finding_histories(records, framework, now)
-    still_open = open_findings(histories, now)
-    remediations = tuple(r for h in histories for r in remediations_of(h))
+    now, start, end = _utc(now), _utc(start), _utc(end)
+    accounts = accounts or {}
+    specs = specs or {}
+    framework_rules = {rule for r in framework.requirements for rule in r.rules}
+    latest = _latest(s for s in states if s.rule_id in framework_rules)
+    counted = [s for s in latest if s.status is not Status.NOT_APPLICABLE]
+    in_range = [
+        e
+        for e in episodes
+        if e.rule_id in framework_rules
+        and e.opened_at <= end
+        and (e.closure is None or e.closure.at >= start)
+    ]
+    still_open = open_findings(in_range, now)
+    remediated = tuple(
+        e
+        for e in in_range
+        if e.closure and e.closure.status is Status.PASSED and start <= e.closure.at <= end
+    )
     by_rule: dict[str, list[timedelta]] = defaultdict(list)
-    for remediation in remediations:
-        by_rule[remediation.rule_id].append(remediation.duration)
+    for found in remediated:
+        by_rule[found.rule_id].append(found.open_for(now))
+    rows = requirement_rows(framework, counted)
     return ComplianceReport(
         framework=framework,
         generated_at=now,
-        overall=posture("all findings", (h.state for h in histories)),
-        controls=posture_by_control(histories),
-        accounts=posture_by_account(histories),
+        start=start,
+        end=end,
+        overall=posture("all findings", (s.status for s in counted)),
+        requirements=rows,
+        requirement_counts=tuple(
+            (status, sum(1 for r in rows if r.status == status)) for status in REQUIREMENT_STATUSES
+        ),
+        accounts=posture_by_account(counted, accounts),
         open_findings=still_open,
         age_buckets=age_bucket_counts(still_open),
-        remediations=remediations,
-        time_to_remediate=duration_stats("all rules", [r.duration for r in remediations]),
+        episodes=tuple(sorted(in_range, key=lambda e: (e.opened_at, e.finding_id))),
+        remediated=remediated,
+        time_to_remediate=duration_stats("all rules", [e.open_for(now) for e in remediated]),
         time_to_remediate_by_rule=tuple(
             duration_stats(rule, durations) for rule, durations in sorted(by_rule.items())
         ),
-        trend=trend(histories, now),
+        trend=trend(in_range, max(start, _first_day(in_range, start)), min(end, now)),
+        rules=tuple(
+            RuleNote(
+                rule_id=rule,
+                title=specs[rule].title,
+                severity=specs[rule].severity.value,
+                recommendation=specs[rule].recommendation,
+                url=specs[rule].recommendation_url,
+            )
+            for rule in sorted(framework_rules)
+            if rule in specs
+        ),
     )
 
 
-def observations_of(record: EvidenceRecord) -> list[Observation]:
-    if record.detected_status is Status.FAILED and record.status is not Status.FAILED:
-        action = record.action
-        detected_at = action.started_at if action and action.started_at else record.observed_at
-        return [
-            Observation(_utc(detected_at), Status.FAILED),
-            Observation(_utc(record.observed_at), record.status),
-        ]
-    return [Observation(_utc(record.observed_at), record.status)]
+def _latest(states: Iterable[EvidenceRecord]) -> list[EvidenceRecord]:
+    found: dict[str, EvidenceRecord] = {}
+    for state in states:
+        known = found.get(state.finding_id)
+        if known is None or _utc(state.observed_at) > _utc(known.observed_at):
+            found[state.finding_id] = state
+    return [found[k] for k in sorted(found)]
 
 
-def finding_histories(
-    records: Iterable[EvidenceRecord], framework: str, now: datetime
-) -> list[FindingHistory]:
-    """The histories of the findings mapped to `framework`, as of `now`, sorted by finding id."""
-    if framework not in FRAMEWORKS:
-        raise ValueError(f"unknown framework {framework!r}; expected one of {FRAMEWORKS}")
-    now = _utc(now)
-    grouped: dict[str, list[EvidenceRecord]] = defaultdict(list)
-    for record in records:
-        if _utc(record.observed_at) <= now:
-            grouped[record.finding_id].append(record)
-    histories = []
-    for finding_id, found in sorted(grouped.items()):
-        found.sort(key=lambda r: _utc(r.observed_at))
-        latest = found[-1]  # the rule's current mapping decides the framework
-        controls = controls_in(latest.controls, framework)
-        if not controls:
-            continue
-        histories.append(
-            FindingHistory(
-                finding_id=finding_id,
-                rule_id=latest.rule_id,
-                account_id=latest.resource.account_id,
-                resource_id=latest.resource.resource_id,
-                severity=latest.severity,
-                controls=controls,
-                observations=tuple(o for r in found for o in observations_of(r)),
-            )
-        )
-    return histories
-
-
-def controls_in(requirements: Iterable[str], framework: str) -> tuple[str, ...]:
-    """The control ids of `framework` among ASFF related requirements ("aws-fsbp S3.2")."""
-    prefix = f"{framework} "
-    return tuple(r.removeprefix(prefix) for r in requirements if r.startswith(prefix))
+def requirement_rows(
+    framework: Framework, states: Sequence[EvidenceRecord]
+) -> tuple[RequirementRow, ...]:
+    by_rule: dict[str, list[Status]] = defaultdict(list)
+    for state in states:
+        by_rule[state.rule_id].append(state.status)
+    rows = []
+    for requirement in framework.requirements:
+        statuses = [s for rule in requirement.rules for s in by_rule.get(rule, ())]
+        counts = posture(requirement.id, statuses)
+        where = ""
+        if not requirement.rules:
+            status = MANUAL if requirement.assessment == "manual" else ELSEWHERE
+            where = framework.elsewhere if status == ELSEWHERE else ""
+        elif any(s in OPEN_STATUSES for s in statuses):
+            status = FAILING
+        elif counts.passed:
+            status = PASSING
+        else:
+            status = NO_EVIDENCE
+        rows.append(RequirementRow(requirement, status, counts, where))
+    return tuple(rows)
 
 
 def posture(name: str, states: Iterable[Status]) -> Posture:
-    counts = {status: 0 for status in Status}
+    counts = dict.fromkeys(Status, 0)
     for state in states:
         counts[state] += 1
     return Posture(
@@ -230,74 +276,26 @@ def posture(name: str, states: Iterable[Status]) -> Posture:
     )
 
 
-def posture_by_control(histories: Sequence[FindingHistory]) -> tuple[Posture, ...]:
-    states: dict[str, list[Status]] = defaultdict(list)
-    for history in histories:
-        for control in history.controls:
-            states[control].append(history.state)
+def posture_by_account(
+    states: Sequence[EvidenceRecord], accounts: Mapping[str, AccountInfo]
+) -> tuple[tuple[AccountInfo, Posture], ...]:
+    by_account: dict[str, list[Status]] = defaultdict(list)
+    for state in states:
+        by_account[state.resource.account_id].append(state.status)
     return tuple(
-        posture(control, states[control])
-        for control in sorted(states, key=natural_key)
-        if any(s is not Status.NOT_APPLICABLE for s in states[control])
+        (accounts.get(account, AccountInfo(account)), posture(account, by_account[account]))
+        for account in sorted(by_account)
     )
 
 
-def posture_by_account(histories: Sequence[FindingHistory]) -> tuple[Posture, ...]:
-    states: dict[str, list[Status]] = defaultdict(list)
-    for history in histories:
-        states[history.account_id].append(history.state)
-    return tuple(
-        posture(account, states[account])
-        for account in sorted(states)
-        if any(s is not Status.NOT_APPLICABLE for s in states[account])
-    )
-
-
-def episodes_of(
-    history: FindingHistory,
-) -> tuple[list[tuple[datetime, Observation]], datetime | None]:
-    """Closed episodes as (first FAILED time, closing observation), and the open one's start."""
-    closed: list[tuple[datetime, Observation]] = []
-    start: datetime | None = None
-    for observation in history.observations:
-        if observation.status is Status.FAILED:
-            start = start or observation.at
-        elif observation.status in _CLOSES_EPISODE and start is not None:
-            closed.append((start, observation))
-            start = None
-    return closed, start
-
-
-def remediations_of(history: FindingHistory) -> list[Remediation]:
-    closed, _ = episodes_of(history)
-    return [
-        Remediation(history.finding_id, history.rule_id, failed_at=start, passed_at=end.at)
-        for start, end in closed
-        if end.status is Status.PASSED
+def open_findings(episodes: Iterable[Episode], now: datetime) -> tuple[OpenFinding, ...]:
+    found = [
+        OpenFinding(e, age, age_bucket(age))
+        for e in episodes
+        if e.closure is None and e.latest.status in OPEN_STATUSES
+        for age in (e.open_for(now),)
     ]
-
-
-def open_findings(histories: Sequence[FindingHistory], now: datetime) -> tuple[OpenFinding, ...]:
-    now = _utc(now)
-    found = []
-    for history in histories:
-        _, start = episodes_of(history)
-        if history.state is not Status.FAILED or start is None:
-            continue
-        age = now - start
-        found.append(
-            OpenFinding(
-                finding_id=history.finding_id,
-                rule_id=history.rule_id,
-                account_id=history.account_id,
-                resource_id=history.resource_id,
-                severity=history.severity,
-                opened_at=start,
-                age=age,
-                bucket=age_bucket(age),
-            )
-        )
-    return tuple(sorted(found, key=lambda f: (f.opened_at, f.finding_id)))
+    return tuple(sorted(found, key=lambda f: (f.episode.opened_at, f.episode.finding_id)))
 
 
 def age_bucket(age: timedelta) -> str:
@@ -320,36 +318,33 @@ def duration_stats(name: str, durations: Sequence[timedelta]) -> DurationStats:
     if not durations:
         return DurationStats(name=name, count=0, median=None, p90=None)
     seconds = sorted(d.total_seconds() for d in durations)
-    p90 = statistics.quantiles(seconds, n=10, method="inclusive")[8]
+    p90 = statistics.quantiles(seconds, n=10, method="inclusive")[8] if len(seconds) > 1 else 0
     return DurationStats(
         name=name,
         count=len(seconds),
         median=timedelta(seconds=statistics.median(seconds)),
-        p90=timedelta(seconds=p90),
+        p90=timedelta(seconds=p90 if len(seconds) > 1 else seconds[0]),
     )
 
 
-def trend(histories: Sequence[FindingHistory], now: datetime) -> tuple[TrendPoint, ...]:
-    now = _utc(now)
-    # (time, finding, position in its history, status): equal times keep the history's order.
-    timeline = sorted(
-        (o.at, index, step, o.status)
-        for index, h in enumerate(histories)
-        for step, o in enumerate(h.observations)
-    )
-    if not timeline:
+def _first_day(episodes: Sequence[Episode], start: datetime) -> datetime:
+    return min((e.opened_at for e in episodes), default=start)
+
+
+def trend(episodes: Sequence[Episode], first: datetime, last: datetime) -> tuple[TrendPoint, ...]:
+    """Episodes open at the end of each UTC day from `first` to `last` (at `last` that day)."""
+    if not episodes or first > last:
         return ()
-    states: dict[int, Status] = {}
     points = []
-    position = 0
-    day = timeline[0][0].date()
-    while day <= now.date():
-        day_end = datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
-        while position < len(timeline) and timeline[position][0] < day_end:
-            _, index, _, status = timeline[position]
-            states[index] = status
-            position += 1
-        points.append(TrendPoint(day=day, counts=posture(day.isoformat(), states.values())))
+    day = _utc(first).date()
+    while day <= last.date():
+        moment = min(datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC), last)
+        count = sum(
+            1
+            for e in episodes
+            if _utc(e.opened_at) <= moment and (e.closure is None or _utc(e.closure.at) > moment)
+        )
+        points.append(TrendPoint(day=day, open_count=count))
         day += timedelta(days=1)
     return tuple(points)
 

@@ -1,16 +1,22 @@
-"""Evidence records for report tests: a builder for hand-written histories, and a generated
-history (several rules, accounts and controls of both frameworks, over about 60 days) richer
-than what the demo's single rule produces."""
+"""Evidence records for report tests, built by hand: one evaluation at a time, with the change
+that caused it (CloudTrail's event time is when the change was made, which can be long before
+orgwarden evaluates it), and the report's inputs made from them as the evidence table makes
+them (latest state per finding; episodes by the table's transition rules)."""
 
-import random
 from datetime import datetime, timedelta
 
+from orgwarden.audit.episodes import Episode, episodes_from_history
+from orgwarden.audit.frameworks import load_framework
+from orgwarden.audit.report.figures import AccountInfo, ComplianceReport, build_report
+from orgwarden.model.events import EventContext
 from orgwarden.model.evidence import ActionRecord, EvidenceRecord
 from orgwarden.model.resources import ResourceRef
 from orgwarden.model.spec import Mode, Severity, Status
+from policies import load_catalogue
 
 ACCOUNT = "111111111111"
-PUBLIC_BUCKET_CONTROLS = ("aws-fsbp S3.2", "aws-fsbp S3.3", "cis-aws-3.0 2.1.4")
+RULE = "s3_bucket_public_access"
+DEVELOPER = "arn:aws:sts::111111111111:assumed-role/DeveloperAccess/jane.doe@example.com"
 
 
 def record(
@@ -19,34 +25,46 @@ def record(
     status: Status,
     *,
     detected: Status | None = None,
+    changed_at: datetime | None = None,
+    by: str = DEVELOPER,
     fix_started: datetime | None = None,
-    outcome: str = "verified",
-    rule: str = "s3_bucket_public_access",
-    controls: tuple[str, ...] = PUBLIC_BUCKET_CONTROLS,
+    rule: str = RULE,
     account: str = ACCOUNT,
     resource_type: str = "AwsS3Bucket",
-    severity: Severity = Severity.HIGH,
+    severity: Severity = Severity.CRITICAL,
 ) -> EvidenceRecord:
-    """One evaluation. With `fix_started`, orgwarden acted on a `detected` FAILED verdict."""
+    """One evaluation at `at`; `changed_at`: the causing change's CloudTrail event time (none:
+    found by a sweep). With `fix_started`, orgwarden fixed a `detected` FAILED verdict."""
+    spec = load_catalogue().rules[rule].spec if rule in load_catalogue().rules else None
     action = None
     if fix_started is not None:
         action = ActionRecord(
             remediation="s3_block_bucket_public_access",
-            mode=Mode.ENFORCE
-            if outcome in ("verified", "not-verified", "denied")
-            else Mode.DRY_RUN,
-            outcome=outcome,
+            mode=Mode.ENFORCE,
+            outcome="verified",
             reason="the rule's remediation",
             planned_change={"BlockPublicAcls": True},
             started_at=fix_started,
             finished_at=at,
+            actor=f"arn:aws:sts::{account}:assumed-role/OrgwardenRemediation/orgwarden",
+        )
+    cause = None
+    if changed_at is not None:
+        cause = EventContext(
+            event_id=f"event-{finding}-{changed_at.timestamp():.0f}",
+            event_name="PutBucketPolicy",
+            event_time=changed_at,
+            principal_arn=by,
+            principal_type="AssumedRole",
+            source_ip="203.0.113.24",
+            user_agent="aws-cli/2",
         )
     # Built without validation: the report must cope with (and escape) whatever history the
-    # store returns, including resource types and names the catalogue has no format for.
+    # store returns, including names the catalogue has no format for.
     return EvidenceRecord.model_construct(
         finding_id=f"orgwarden/{rule}/{account}/us-east-1/{finding}",
         rule_id=rule,
-        controls=list(controls),
+        controls=spec.related_requirements() if spec else [],
         resource=ResourceRef.model_construct(
             partition="aws",
             resource_type=resource_type,
@@ -60,108 +78,38 @@ def record(
         detected_reason=f"detected {(detected or status).value}",
         reason=f"final {status.value}",
         observed_at=at,
+        cause=cause,
         action=action,
+        facts={},
     )
 
 
-# rule -> (resource type, severity, related requirements); control ids are the frameworks' own.
-GENERATED_RULES: dict[str, tuple[str, Severity, tuple[str, ...]]] = {
-    "s3_bucket_public_access": ("AwsS3Bucket", Severity.HIGH, PUBLIC_BUCKET_CONTROLS),
-    "ec2_instance_imdsv2_required": (
-        "AwsEc2Instance",
-        Severity.MEDIUM,
-        ("aws-fsbp EC2.8", "cis-aws-3.0 5.6"),
-    ),
-    "rds_instance_storage_encrypted": (
-        "AwsRdsDbInstance",
-        Severity.MEDIUM,
-        ("aws-fsbp RDS.3", "cis-aws-3.0 2.3.1"),
-    ),
-    "iam_root_access_key_absent": (
-        "AwsAccount",
-        Severity.CRITICAL,
-        ("aws-fsbp IAM.4", "cis-aws-3.0 1.4"),
-    ),
-    "vpc_flow_logs_enabled": ("AwsEc2Vpc", Severity.MEDIUM, ("aws-fsbp EC2.6", "cis-aws-3.0 3.7")),
-    "guardduty_enabled": ("AwsAccount", Severity.HIGH, ("aws-fsbp GuardDuty.1",)),
-    "s3_bucket_mfa_delete": ("AwsS3Bucket", Severity.LOW, ("cis-aws-3.0 2.1.2",)),
-}
-GENERATED_ACCOUNTS = ("210987654321", "324354657687", "435465768798", "546372819012")
+def latest(records: list[EvidenceRecord]) -> list[EvidenceRecord]:
+    """What the state items hold: each finding's latest evaluation."""
+    found: dict[str, EvidenceRecord] = {}
+    for r in sorted(records, key=lambda r: r.observed_at):
+        found[r.finding_id] = r
+    return list(found.values())
 
 
-def generated_history(now: datetime, days: int = 60, seed: int = 20261122) -> list[EvidenceRecord]:
-    """Seeded random histories: drift, verified fixes, manual fixes, dry runs, access denied,
-    deleted resources, and findings still open at `now`."""
-    rng = random.Random(seed)
-    records = []
-    for rule, (resource_type, severity, controls) in GENERATED_RULES.items():
-        for account in GENERATED_ACCOUNTS:
-            per_account = 1 if resource_type == "AwsAccount" else rng.randint(1, 4)
-            for number in range(per_account):
-                name = f"{rule.split('_')[0]}-{account[-4:]}-{number}"
-                if resource_type == "AwsS3Bucket":
-                    name = f"{rule.replace('_', '-')}-{account}-{number}"
-                records += _one_finding(
-                    rng, now, days, name, rule, resource_type, severity, controls, account
-                )
-    return records
-
-
-def _one_finding(
-    rng: random.Random,
+def report_of(
+    records: list[EvidenceRecord],
+    framework: str,
     now: datetime,
-    days: int,
-    name: str,
-    rule: str,
-    resource_type: str,
-    severity: Severity,
-    controls: tuple[str, ...],
-    account: str,
-) -> list[EvidenceRecord]:
-    def make(at: datetime, status: Status, **extra: object) -> EvidenceRecord:
-        return record(
-            name,
-            at,
-            status,
-            rule=rule,
-            controls=controls,
-            account=account,
-            resource_type=resource_type,
-            severity=severity,
-            **extra,  # type: ignore[arg-type]
-        )
-
-    at = now - timedelta(days=days) + timedelta(hours=rng.uniform(0, 24 * days * 0.6))
-    state = Status.FAILED if rng.random() < 0.45 else Status.PASSED
-    found = [make(at, state)]
-    # Some failures wait for a change window (an RDS instance cannot be encrypted in place).
-    stubborn = 0.9 if rule == "rds_instance_storage_encrypted" or rng.random() < 0.1 else 0.0
-    while True:
-        at += timedelta(hours=rng.expovariate(1 / 90))
-        if at > now:
-            return found
-        roll = rng.random()
-        if state is Status.FAILED and rng.random() < stubborn:
-            found.append(make(at, state))
-        elif state is Status.FAILED:
-            if roll < 0.35:  # orgwarden fixed it and the re-read verified the fix
-                started = at - timedelta(seconds=rng.uniform(1, 20))
-                found.append(make(at, Status.PASSED, detected=Status.FAILED, fix_started=started))
-                state = Status.PASSED
-            elif roll < 0.55:  # the owner fixed it by hand
-                state = Status.PASSED
-                found.append(make(at, state))
-            elif roll < 0.65:
-                found.append(make(at, Status.NOT_AVAILABLE))
-            elif roll < 0.72:  # dry run: the change was planned, not made
-                found.append(make(at, state, detected=state, fix_started=at, outcome="planned"))
-            elif roll < 0.76:
-                found.append(make(at, Status.NOT_APPLICABLE))
-                return found
-            else:
-                found.append(make(at, state))
-        elif roll < 0.4:
-            state = Status.FAILED
-            found.append(make(at, state))
-        else:
-            found.append(make(at, state))
+    *,
+    days: int = 365,
+    accounts: dict[str, AccountInfo] | None = None,
+) -> tuple[ComplianceReport, list[Episode]]:
+    episodes = episodes_from_history(records)
+    specs = {r.spec.id: r.spec for r in load_catalogue().rules.values()}
+    built = build_report(
+        load_framework(framework),
+        latest(records),
+        episodes,
+        now=now,
+        start=now - timedelta(days=days),
+        end=now,
+        accounts=accounts,
+        specs=specs,
+    )
+    return built, episodes
