@@ -23,6 +23,7 @@ STORE = "orgwarden_instance_metadata_defaults"
 
 
 def install() -> None:
+    _install_default_event_selectors()
     _install_metadata_defaults()
     _install_list_buckets()
     _install_transactions()
@@ -98,6 +99,34 @@ def _transaction_write(backend: Any, op_type: str, op: dict[str, Any], key: dict
             expression_attribute_names=op.get("ExpressionAttributeNames"),
             expression_attribute_values=op.get("ExpressionAttributeValues"),
         )
+
+
+def _install_default_event_selectors() -> None:
+    """A trail created without event selectors has CloudTrail's default one (API reference,
+    EventSelector: "By default, trails created without specific event selectors will be
+    configured to log all read and write management events, and no data events"), which
+    GetEventSelectors returns; moto returns none."""
+    from moto.cloudtrail import models  # noqa: PLC0415 - moto is imported on use
+
+    if getattr(models.Trail, "_orgwarden_default_selectors", False):
+        return
+    original = models.Trail.get_event_selectors
+
+    def get_event_selectors(self: Any) -> Any:
+        basic, advanced = original(self)
+        if not basic and not advanced and not getattr(self, "_orgwarden_selectors_set", False):
+            basic = [{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": []}]
+        return basic, advanced
+
+    put = models.Trail.put_event_selectors
+
+    def put_event_selectors(self: Any, *args: Any, **kwargs: Any) -> Any:
+        self._orgwarden_selectors_set = True
+        return put(self, *args, **kwargs)
+
+    models.Trail.get_event_selectors = get_event_selectors
+    models.Trail.put_event_selectors = put_event_selectors
+    models.Trail._orgwarden_default_selectors = True
 
 
 def _install_list_buckets() -> None:

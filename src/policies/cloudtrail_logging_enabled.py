@@ -1,4 +1,6 @@
-"""The account has at least one multi-region CloudTrail trail that is logging.
+"""The account has at least one multi-region CloudTrail trail that is logging, and records both
+read and write management events (CIS AWS Foundations 3.1; FSBP CloudTrail.1: "at least one
+multi-Region trail that captures read and write management events").
 
 Stopping or deleting the trail is how an intruder hides what comes next (scenario 18); the
 detection here is the second line behind the SCP that denies it. The verdict is about the
@@ -18,12 +20,18 @@ Scenarios:
                                                                           from a member account
   5. only single-region trails are logging                             -> FAILED, no automatic fix
   6. a stopped single-region trail beside a logging multi-region trail -> PASSED, lists it
+  7. the only logging multi-region trail records write-only (or read-only, or no) management
+     events, through its event selectors (PutEventSelectors)            -> FAILED, no automatic fix
+  8. the logging multi-region trail's event selectors cannot be read (an
+     organization trail seen from a member that may not read them)      -> NOT_AVAILABLE
 """
 
 from typing import Any
 
 from orgwarden.model.guards import Trail, TrailCoverage
 from orgwarden.model.spec import CloudTrail, Periodic, RuleSpec, Severity, Status, Verdict
+
+ALL_MANAGEMENT_EVENTS = frozenset({"read", "write"})
 
 SPEC = RuleSpec(
     id="cloudtrail_logging_enabled",
@@ -43,7 +51,12 @@ SPEC = RuleSpec(
     triggers=(
         *(
             CloudTrail(service="cloudtrail", event_name=name, ids="recipientAccountId")
-            for name in ("DeleteTrail", "StopLogging", "UpdateTrail")
+            for name in (
+                "DeleteTrail",
+                "PutEventSelectors",
+                "StopLogging",
+                "UpdateTrail",
+            )
         ),
         Periodic(),
     ),
@@ -74,10 +87,38 @@ def evaluate(coverage: TrailCoverage) -> Verdict:
     if coverage.event_name == "DeleteTrail" and coverage.event_trail:
         facts["deleted_trail"] = coverage.event_trail
 
-    if logging:
+    complete = [t for t in logging if t.management_events == ALL_MANAGEMENT_EVENTS]
+    if complete:
         return Verdict(
             status=Status.PASSED,
-            reason=f"Multi-region trail {logging[0].name} is logging.",
+            reason=(
+                f"Multi-region trail {complete[0].name} is logging read and write management "
+                "events."
+            ),
+            facts=facts,
+        )
+    partial = [t for t in logging if t.management_events is not None]
+    if partial:
+        recorded = sorted(partial[0].management_events or ())
+        return Verdict(
+            status=Status.FAILED,
+            reason=(
+                f"Multi-region trail {partial[0].name} is logging, but its event selectors "
+                f"record {' and '.join(recorded) or 'no'} management events only: set a "
+                "selector with IncludeManagementEvents true and ReadWriteType All "
+                "(PutEventSelectors), and find who narrowed it."
+            ),
+            facts=facts
+            | {"management_events": {t.arn: sorted(t.management_events or ()) for t in partial}},
+            remediable=False,
+        )
+    if logging:
+        return Verdict(
+            status=Status.NOT_AVAILABLE,
+            reason=(
+                f"Multi-region trail {logging[0].name} is logging, but its event selectors could "
+                "not be read, so whether it records read and write management events is unknown."
+            ),
             facts=facts,
         )
     startable = [t for t in multi if t.owner_account == account]

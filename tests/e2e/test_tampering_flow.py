@@ -185,3 +185,41 @@ def test_scenario_18_a_disabled_hub_keeps_the_verdict_in_evidence_and_enforce_re
     assert finding["Compliance"]["Status"] == "PASSED"
     assert finding["ProductFields"][FIELD + "DetectedStatus"] == "FAILED"
     assert finding["ProductFields"][FIELD + "RemediationOutcome"] == "verified"
+
+
+def test_a_trail_narrowed_to_write_only_management_events_is_failed_and_not_restarted(
+    lambda_env: Configure, member: str
+) -> None:
+    """CIS AWS Foundations 3.1 and FSBP CloudTrail.1 ask for a multi-Region trail that records
+    read and write management events. A member administrator can keep the trail logging and
+    narrow it with PutEventSelectors (ReadWriteType WriteOnly): logging, yet blind to reads."""
+    sim = lambda_env(MODES)
+    session = sim.session(member)
+    session.client("s3").create_bucket(Bucket=f"trail-{member}")
+    cloudtrail = session.client("cloudtrail")
+    trail = cloudtrail.create_trail(
+        Name="management-events", S3BucketName=f"trail-{member}", IsMultiRegionTrail=True
+    )["TrailARN"]
+    cloudtrail.start_logging(Name=trail)
+    cloudtrail.put_event_selectors(
+        TrailName=trail,
+        EventSelectors=[{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}],
+    )
+    event = tampering_event(
+        member,
+        "cloudtrail",
+        "PutEventSelectors",
+        {"trailName": trail, "eventSelectors": [{"readWriteType": "WriteOnly"}]},
+    )
+
+    assert run(sim, event) == {"batchItemFailures": []}
+
+    finding = finding_of(sim, "cloudtrail_logging_enabled", member)
+    assert finding["Compliance"]["Status"] == "FAILED"
+    (record,) = sim.evidence().history(finding["Id"])
+    assert "write management events only" in record.detected_reason
+    # No automatic fix: starting the trail would change nothing.
+    assert record.decision == "report"
+    assert record.action is None or record.action.outcome == "not-attempted"
+    assert record.facts["management_events"] == {trail: ["write"]}
+    assert cloudtrail.get_trail_status(Name=trail)["IsLogging"] is True

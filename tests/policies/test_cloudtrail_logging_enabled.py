@@ -12,7 +12,14 @@ from tests.policies.guard_cases import MEMBER, REF, enforced
 MANAGEMENT = "999988887777"
 
 
-def trail(name: str, *, logging: bool, multi: bool = True, owner: str = MEMBER) -> Trail:
+def trail(
+    name: str,
+    *,
+    logging: bool,
+    multi: bool = True,
+    owner: str = MEMBER,
+    events: frozenset[str] | None = frozenset({"read", "write"}),
+) -> Trail:
     return Trail(
         name=name,
         arn=f"arn:aws:cloudtrail:us-east-1:{owner}:trail/{name}",
@@ -20,6 +27,7 @@ def trail(name: str, *, logging: bool, multi: bool = True, owner: str = MEMBER) 
         multi_region=multi,
         organization_trail=owner != MEMBER,
         logging=logging,
+        management_events=events,
     )
 
 
@@ -45,6 +53,28 @@ def coverage(*trails: Trail, event: str | None = None, named: str | None = None)
             6,
             coverage(trail("main", logging=True), trail("local", logging=False, multi=False)),
             Status.PASSED,
+            Act.NOTHING,
+        ),
+        (
+            7,
+            coverage(trail("main", logging=True, events=frozenset({"write"}))),
+            Status.FAILED,
+            Act.REPORT,
+        ),
+        (7, coverage(trail("main", logging=True, events=frozenset())), Status.FAILED, Act.REPORT),
+        (
+            7,
+            coverage(
+                trail("main", logging=True, events=frozenset({"read"})),
+                trail("org", logging=True, owner=MANAGEMENT),
+            ),
+            Status.PASSED,
+            Act.NOTHING,
+        ),
+        (
+            8,
+            coverage(trail("org", logging=True, owner=MANAGEMENT, events=None)),
+            Status.NOT_AVAILABLE,
             Act.NOTHING,
         ),
     ],

@@ -3,7 +3,7 @@ recorder and Security Hub, in one member account and region."""
 
 from typing import Any
 
-from orgwarden.aws.errors import call
+from orgwarden.aws.errors import AccessDenied, call
 from orgwarden.aws.member import Change, MemberContext, Reader, Remediation
 from orgwarden.aws.securityhub import HUB_NOT_ENABLED
 from orgwarden.model.events import CloudTrailDetail
@@ -16,12 +16,14 @@ from orgwarden.model.guards import (
     RecordingGroup,
     Trail,
     TrailCoverage,
+    management_events,
 )
 
 TRAIL_NOT_FOUND = ("TrailNotFoundException",)
 # The facts the readers read (`MemberContext.once`), each about the account and region.
 DESCRIBE_TRAILS = "cloudtrail:DescribeTrails"
 GET_TRAIL_STATUS = "cloudtrail:GetTrailStatus"
+GET_EVENT_SELECTORS = "cloudtrail:GetEventSelectors"
 LIST_DETECTORS = "guardduty:ListDetectors"
 GET_DETECTOR = "guardduty:GetDetector"
 DESCRIBE_RECORDERS = "config:DescribeConfigurationRecorders"
@@ -61,6 +63,29 @@ def read_trails(ctx: MemberContext) -> TrailCoverage:
 
     # One fact for the statuses of all the listed trails (the fix changes them, not the list).
     status_of = ctx.once(GET_TRAIL_STATUS, statuses)
+
+    def selectors() -> dict[str, frozenset[str] | None]:
+        # Only logging multi-region trails can cover the account, so only theirs are read.
+        found: dict[str, frozenset[str] | None] = {}
+        for trail in listed:
+            arn = trail["TrailARN"]
+            if not (trail.get("IsMultiRegionTrail") and status_of.get(arn, {}).get("IsLogging")):
+                continue
+            # Asked in the trail's home region, where its selectors live.
+            home = ctx.client("cloudtrail", region=trail["HomeRegion"])
+            try:
+                answer = call(
+                    GET_EVENT_SELECTORS,
+                    principal,
+                    lambda c=home, arn=arn: c.get_event_selectors(TrailName=arn),
+                    absent=TRAIL_NOT_FOUND,
+                )
+            except AccessDenied:
+                answer = None  # an organization trail's, say: unknown, not "all"
+            found[arn] = management_events(answer) if answer is not None else None
+        return found
+
+    recorded = ctx.once(GET_EVENT_SELECTORS, selectors)
     trails = [
         Trail(
             name=trail["Name"],
@@ -69,6 +94,7 @@ def read_trails(ctx: MemberContext) -> TrailCoverage:
             multi_region=bool(trail.get("IsMultiRegionTrail")),
             organization_trail=bool(trail.get("IsOrganizationTrail")),
             logging=bool(status_of[trail["TrailARN"]].get("IsLogging")),
+            management_events=recorded.get(trail["TrailARN"]),
         )
         for trail in listed
         if trail["TrailARN"] in status_of
@@ -289,7 +315,11 @@ def _apply_enable_hub(ctx: MemberContext, state: HubState) -> Change:
 READERS = (
     Reader(
         name="cloudtrail_trails",
-        permissions=("cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus"),
+        permissions=(
+            "cloudtrail:DescribeTrails",
+            "cloudtrail:GetTrailStatus",
+            "cloudtrail:GetEventSelectors",
+        ),
         read=read_trails,
     ),
     Reader(
@@ -314,7 +344,8 @@ REMEDIATIONS = (
         permissions=("cloudtrail:StartLogging",),
         plan=_plan_start_logging,
         apply=_apply_start_logging,
-        changes=(GET_TRAIL_STATUS,),
+        # Which trails are logging decides whose event selectors are read.
+        changes=(GET_TRAIL_STATUS, GET_EVENT_SELECTORS),
     ),
     # Enable the suspended detector, or create an enabled one when there is none.
     Remediation(

@@ -1,6 +1,9 @@
 """State for the tampering rules: the account's guards (CloudTrail, GuardDuty, Config, Security
 Hub) as read in one account and region."""
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 
 from orgwarden.model.resources import ResourceRef
@@ -17,6 +20,9 @@ class Trail(_Frozen):
     multi_region: bool
     organization_trail: bool
     logging: bool
+    # Which management events it records ("read", "write", both, or none), from its event
+    # selectors; None when they could not be read (or were not: a trail that is not logging).
+    management_events: frozenset[str] | None = frozenset({"read", "write"})
 
     @property
     def owner_account(self) -> str:
@@ -76,3 +82,36 @@ class HubState(_Frozen):
     ref: ResourceRef
     enabled: bool
     hub_arn: str | None = None
+
+
+READ_WRITE = {"All": {"read", "write"}, "ReadOnly": {"read"}, "WriteOnly": {"write"}}
+
+
+def management_events(selectors: Mapping[str, Any]) -> frozenset[str]:
+    """Which management events a trail records, from GetEventSelectors' answer.
+
+    CloudTrail API reference (EventSelector): "By default, trails created without specific event
+    selectors will be configured to log all read and write management events", and a trail's
+    selectors are what GetEventSelectors answers, the default one included; so no selector at
+    all records nothing. `IncludeManagementEvents` and `ReadWriteType` default to true and All.
+    A trail logs an event when any selector matches it, so the selectors' read/write kinds add
+    up. Advanced selectors record management events where `eventCategory` equals Management,
+    limited by a `readOnly` field selector if one is given.
+    """
+    basic: Sequence[Mapping[str, Any]] | None = selectors.get("EventSelectors")
+    advanced: Sequence[Mapping[str, Any]] | None = selectors.get("AdvancedEventSelectors")
+    found: set[str] = set()
+    for selector in basic or ():
+        if selector.get("IncludeManagementEvents", True):
+            found |= READ_WRITE.get(str(selector.get("ReadWriteType", "All")), set())
+    for selector in advanced or ():
+        fields = {f.get("Field"): f for f in selector.get("FieldSelectors", [])}
+        category = fields.get("eventCategory", {})
+        if "Management" not in category.get("Equals", []):
+            continue
+        read_only = fields.get("readOnly")
+        if read_only is None or not read_only.get("Equals"):
+            found |= {"read", "write"}
+        else:
+            found |= {"read" if v == "true" else "write" for v in read_only["Equals"]}
+    return frozenset(found)
