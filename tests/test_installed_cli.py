@@ -160,24 +160,20 @@ def test_the_installed_cli_scans_queries_and_reports_a_deployment(
     assert version.returncode == 0
     assert version.stdout.startswith("orgwarden ")
 
-    # scan: the stack's settings as its outputs and resources name them
-    scan_env = auditor_env | {
-        "ORGWARDEN_EVIDENCE_TABLE": table,
-        "ORGWARDEN_IDEMPOTENCY_TABLE": resources["IdempotencyTable"]["PhysicalResourceId"],
-        "ORGWARDEN_CONTROL_TABLE": resources["ControlTable"]["PhysicalResourceId"],
-        "ORGWARDEN_ORGANIZATION_ID": organization.organization_id,
-    }
+    # scan: the stack's settings from its outputs and parameters (--stack-name)
     member = organization.accounts["payments-prod"].account_id
     scanned = run(
         installed,
         "scan",
         "--profile",
         PROFILE,
+        "--stack-name",
+        STACK,
         "--account",
         member,
         "--fail-on",
         "CRITICAL",
-        env=scan_env,
+        env=auditor_env,
         cwd=tmp_path,
     )
     assert "Traceback" not in scanned.stderr, scanned.stderr
