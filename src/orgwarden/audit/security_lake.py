@@ -26,6 +26,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from orgwarden.model.identifiers import ACCOUNT_ID_PATTERN, REGION_PATTERN
+
 DEFAULT_SOURCE_NAME = "orgwarden"
 EVENT_CLASS = "COMPLIANCE_FINDING"  # CreateCustomLogSource's name for OCSF class 2003
 OCSF_CLASS_UID = 2003
@@ -52,11 +54,16 @@ def partition(finding: dict[str, Any], source_name: str = DEFAULT_SOURCE_NAME) -
     """The prefix, below the lake's bucket, of the object that holds `finding`."""
     day = datetime.fromtimestamp(finding["time"] / 1000, UTC).strftime("%Y%m%d")
     cloud = finding["cloud"]
+    # The prefix is made of the finding's own values: only an account id and a region name
+    # may become a directory (no `..`, no `/`), whatever the evidence holds.
+    region, account = cloud["region"], cloud["account"]["uid"]
+    if not (re.match(REGION_PATTERN, region) and re.match(ACCOUNT_ID_PATTERN, account)):
+        raise ValueError(f"no Security Lake partition for region {region!r}, account {account!r}")
     return PurePosixPath(
         "ext",
         source_name,
-        f"region={cloud['region']}",
-        f"accountId={cloud['account']['uid']}",
+        f"region={region}",
+        f"accountId={account}",
         f"eventDay={day}",
     )
 

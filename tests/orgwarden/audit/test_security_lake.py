@@ -132,6 +132,17 @@ def test_another_class_is_refused() -> None:
         security_lake.layout([{**finding, "class_uid": 2004}])
 
 
+@pytest.mark.parametrize(
+    ("region", "account"), [("../../etc", "111111111111"), ("us-east-1", "../x"), ("a/b", "1")]
+)
+def test_only_a_region_and_an_account_id_become_directories(region: str, account: str) -> None:
+    (finding, *_) = seeded()
+    forged = {**finding, "cloud": {**finding["cloud"], "region": region}}
+    forged["cloud"]["account"] = {**finding["cloud"]["account"], "uid": account}
+    with pytest.raises(ValueError, match="no Security Lake partition"):
+        security_lake.partition(forged)
+
+
 @pytest.mark.parametrize("name", ["", "a" * 21, "orgwarden/x", "org warden"])
 def test_a_name_security_lake_refuses_is_refused(name: str) -> None:
     # CreateCustomLogSource: sourceName matches [\w\-\_\:\.]*, "You must use a CustomLogSource
