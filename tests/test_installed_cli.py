@@ -160,24 +160,20 @@ def test_the_installed_cli_scans_queries_and_reports_a_deployment(
     assert version.returncode == 0
     assert version.stdout.startswith("orgwarden ")
 
-    # scan: the stack's settings as its outputs and resources name them
-    scan_env = auditor_env | {
-        "ORGWARDEN_EVIDENCE_TABLE": table,
-        "ORGWARDEN_IDEMPOTENCY_TABLE": resources["IdempotencyTable"]["PhysicalResourceId"],
-        "ORGWARDEN_CONTROL_TABLE": resources["ControlTable"]["PhysicalResourceId"],
-        "ORGWARDEN_ORGANIZATION_ID": organization.organization_id,
-    }
+    # scan: the stack's settings from its outputs and parameters (--stack-name)
     member = organization.accounts["payments-prod"].account_id
     scanned = run(
         installed,
         "scan",
         "--profile",
         PROFILE,
+        "--stack-name",
+        STACK,
         "--account",
         member,
         "--fail-on",
         "CRITICAL",
-        env=scan_env,
+        env=auditor_env,
         cwd=tmp_path,
     )
     assert "Traceback" not in scanned.stderr, scanned.stderr
@@ -225,6 +221,44 @@ def test_the_installed_cli_scans_queries_and_reports_a_deployment(
     assert as_ocsf.returncode == 0, as_ocsf.stderr
     (ocsf,) = json.loads(as_ocsf.stdout)
     assert (ocsf["class_uid"], ocsf["cloud"]["account"]["uid"]) == (2003, member)
+
+    # The Security Lake export (pyarrow comes with the cli extra): one Parquet object in the
+    # member's partition, holding that finding.
+    lake = tmp_path / "lake"
+    exported = run(
+        installed,
+        "findings",
+        "--profile",
+        PROFILE,
+        "--stack-name",
+        STACK,
+        "--account",
+        member,
+        "--rule",
+        "cloudtrail_logging_enabled",
+        "-o",
+        "security-lake",
+        "--out",
+        str(lake),
+        env=auditor_env,
+        cwd=tmp_path,
+    )
+    assert exported.returncode == 0, exported.stderr
+    (parquet,) = lake.rglob("*.parquet")
+    assert f"/accountId={member}/eventDay=" in str(parquet.relative_to(lake))
+    read = subprocess.run(
+        [
+            installed.parent / "python",
+            "-c",
+            "import sys, pyarrow.parquet as pq; "
+            "print(pq.read_table(sys.argv[1]).column('metadata').to_pylist()[0]['uid'])",
+            parquet,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert read.stdout.strip() == ocsf["metadata"]["uid"]
 
     # report: every requirement, the scan's findings, named accounts
     out = tmp_path / "report"

@@ -415,3 +415,22 @@ def test_a_member_event_reaches_the_central_queue_and_others_stay_home(
     ]
     # (moto writes the target bus's region into the forwarded envelope; EventBridge keeps the
     # member's, which is why the evaluator reads the account from the CloudTrail detail.)
+
+
+@warnings_from_moto
+def test_scan_reads_the_evaluators_settings_from_the_stack(central: dict[str, Any]) -> None:
+    # `orgwarden scan --stack-name`: the tables from the stack's outputs, the rest from the
+    # parameters the template passes to the evaluator's environment; a scan evaluates with what
+    # the deployed evaluator uses.
+    from orgwarden.audit.scan import StackSettings
+    from orgwarden.aws.audit_lookups import stack_settings
+
+    cfn = central["session"].client("cloudformation")
+    settings = StackSettings(**stack_settings(cfn, "orgwarden-prod"))
+    resources = central["resources"]
+    assert settings.evidence_table == resources["EvidenceTable"]["PhysicalResourceId"]
+    assert settings.idempotency_table == resources["IdempotencyTable"]["PhysicalResourceId"]
+    assert settings.control_table == resources["ControlTable"]["PhysicalResourceId"]
+    assert settings.organization_id == ORGANIZATION_ID
+    assert settings.read_role_name == "OrgwardenRead"
+    assert (settings.modes, settings.break_glass, settings.organization_role_arn) == ({}, (), None)

@@ -18,6 +18,7 @@ from orgwarden.audit.embedded import embedded_or_exit
 from orgwarden.model.spec import Severity
 
 FRAMEWORK_CHOICES = ("aws-fsbp", "cis-aws-3.0")
+DEFAULT_STACK = "orgwarden-dev"  # as `findings` and `report` read
 # `scan --fail-on` exits with this when a finding at or above the severity is left open.
 EXIT_OPEN_FINDINGS = 3
 SEVERITY_ORDER = tuple(Severity)
@@ -74,9 +75,16 @@ def parser() -> argparse.ArgumentParser:
     sweep = commands.add_parser(
         "scan",
         help="sweep every account, region and rule now, in-process, with the deployed stack's "
-        "settings (ORGWARDEN_* in the environment); --demo: the simulated organization",
+        "settings (--stack-name); --demo: the simulated organization",
     )
     sweep.add_argument("--profile", help="AWS named profile (default: AWS_PROFILE, if set)")
+    sweep.add_argument(
+        "--stack-name",
+        help="evaluate with this deployed stack's settings (its tables from its outputs, its "
+        "roles, modes and break-glass principals from its parameters); default: the "
+        "ORGWARDEN_* variables when ORGWARDEN_EVIDENCE_TABLE is set, else the stack "
+        f"{DEFAULT_STACK}",
+    )
     sweep.add_argument(
         "--region",
         action="append",
@@ -165,7 +173,6 @@ def _scan(args: argparse.Namespace) -> int:
     from orgwarden.audit.scan import Journal, JournalError, scan, summary_table  # noqa: PLC0415
     from orgwarden.aws.sessions import Sessions  # noqa: PLC0415
     from orgwarden.engine.runtime import build_evaluator  # noqa: PLC0415
-    from orgwarden.engine.settings import Settings  # noqa: PLC0415
 
     out, progress = Console(), Console(stderr=True)
     if args.demo:
@@ -182,15 +189,7 @@ def _scan(args: argparse.Namespace) -> int:
         from orgwarden.audit.aws_access import check_region  # noqa: PLC0415
 
         check_region(base, region)
-    try:
-        settings = Settings()  # type: ignore[call-arg]  # the deployed stack's, from the environment
-    except ValueError as error:
-        first = str(error).splitlines()
-        raise UsageError(
-            "set the deployed stack's settings in the environment (ORGWARDEN_EVIDENCE_TABLE, "
-            "ORGWARDEN_IDEMPOTENCY_TABLE, ORGWARDEN_CONTROL_TABLE, as the stack's outputs name "
-            f"them): {first[0] if first else error}"
-        ) from None
+    settings = _scan_settings(args.stack_name, base)
     try:
         progress_file = Journal.open(journal) if journal else None
     except (OSError, JournalError) as error:
@@ -210,6 +209,35 @@ def _scan(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return _scan_exit(result, args.fail_on)
+
+
+def _scan_settings(stack_name: str | None, base: Any) -> Any:
+    """The deployed stack's settings: read from the stack (--stack-name, or the default stack
+    when no ORGWARDEN_EVIDENCE_TABLE is set), else from the ORGWARDEN_* variables."""
+    from orgwarden.audit.scan import StackSettings  # noqa: PLC0415
+    from orgwarden.aws.audit_lookups import NameNotResolved, stack_settings  # noqa: PLC0415
+    from orgwarden.aws.sessions import client_config  # noqa: PLC0415
+    from orgwarden.engine.settings import Settings  # noqa: PLC0415
+
+    if stack_name or not os.environ.get("ORGWARDEN_EVIDENCE_TABLE"):
+        stack = stack_name or DEFAULT_STACK
+        try:
+            values = stack_settings(base.client("cloudformation", config=client_config()), stack)
+            return StackSettings(**values)
+        except NameNotResolved as error:
+            raise UsageError(str(error)) from None
+        except ValueError as error:  # a parameter the evaluator would refuse too
+            first = str(error).splitlines()
+            raise UsageError(f"stack {stack!r}: {first[0] if first else error}") from None
+    try:
+        return Settings()  # type: ignore[call-arg]  # the deployed stack's, from the environment
+    except ValueError as error:
+        first = str(error).splitlines()
+        raise UsageError(
+            "set the deployed stack's settings in the environment (ORGWARDEN_EVIDENCE_TABLE, "
+            "ORGWARDEN_IDEMPOTENCY_TABLE, ORGWARDEN_CONTROL_TABLE, as the stack's outputs name "
+            f"them), or give --stack-name: {first[0] if first else error}"
+        ) from None
 
 
 def _scan_demo(args: argparse.Namespace, out: Any, progress: Any) -> int:

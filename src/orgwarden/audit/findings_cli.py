@@ -3,6 +3,8 @@
     orgwarden findings --rule s3_bucket_public_access --since 365d
     orgwarden findings --control S3.2 --ou Workloads/Prod --status FAILED --output csv
     orgwarden findings show <finding-id>
+    orgwarden findings --since 30d --output security-lake --out lake/
+
 
 Each row is an episode: a period during which a rule found a resource non-compliant, who made
 the change that started it, who ended it and how long it lasted. The CLI reads a deployed
@@ -21,6 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any, TextIO
 
 from orgwarden.audit.aws_access import UsageError
@@ -39,7 +42,7 @@ from orgwarden.model.identifiers import ACCOUNT_ID_PATTERN
 from orgwarden.model.spec import Severity, Status
 from policies import load_catalogue
 
-OUTPUTS = ("table", "json", "csv", "asff", "ocsf")
+OUTPUTS = ("table", "json", "csv", "asff", "ocsf", "security-lake")
 DEFAULT_SINCE = "365d"
 DEFAULT_STACK = "orgwarden-dev"
 _SINCE = re.compile(r"^(\d+)([hdw])$")
@@ -112,6 +115,15 @@ def control(text: str) -> str:
     return text
 
 
+def source_name(text: str) -> str:
+    from orgwarden.audit.security_lake import check_source_name  # noqa: PLC0415 - pyarrow
+
+    try:
+        return check_source_name(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def choice_of(values: Sequence[str], what: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         wanted = text.upper().replace("-", "_")
@@ -133,6 +145,20 @@ def add_parser(commands: Any) -> None:
     )
     _source_options(findings)
     _output_option(findings)
+    lake = findings.add_argument_group("--output security-lake")
+    lake.add_argument(
+        "--out",
+        type=Path,
+        help="the directory standing for the lake's bucket: objects go below "
+        "ext/<source name>/region=.../accountId=.../eventDay=.../ (copy it with "
+        "`aws s3 cp --recursive DIR s3://<lake bucket>/`)",
+    )
+    lake.add_argument(
+        "--source-name",
+        type=source_name,
+        default="orgwarden",
+        help="the Security Lake custom source's name (default orgwarden)",
+    )
     add_filters(findings)
 
     actions = findings.add_subparsers(dest="action", metavar="{show}")
@@ -223,8 +249,9 @@ def _output_option(parser: argparse.ArgumentParser, *, suppress: bool = False) -
         "-o",
         choices=OUTPUTS,
         default=argparse.SUPPRESS if suppress else "table",
-        help="table (default), json, csv, asff (Security Hub's finding format) or ocsf "
-        "(OCSF 1.5.0 Compliance Findings, one per episode)",
+        help="table (default), json, csv, asff (Security Hub's finding format), ocsf "
+        "(OCSF 1.5.0 Compliance Findings, one per episode) or security-lake (those findings "
+        "in Parquet, laid out as an Amazon Security Lake custom source, in --out)",
     )
 
 
@@ -292,10 +319,11 @@ def run(
 
     now = datetime.now(UTC)
     start, end = _window(args, now)
+    mistake = _lake_target_mistake(args)
     if start > end:
-        err.write(
-            f"orgwarden findings: error: the time range starts ({start}) after it ends ({end})\n"
-        )
+        mistake = f"the time range starts ({start}) after it ends ({end})"
+    if mistake:
+        err.write(f"orgwarden findings: error: {mistake}\n")
         return 2
     try:
         with _given(source) if source else open_source(args) as opened:
@@ -310,12 +338,24 @@ def run(
             rules = sorted(wanted.rules) or _rules_for(wanted.controls)
             with _progress(err) as progress:
                 found = find_episodes(opened.store, wanted, rules, now=now, progress=progress)
+            if args.output == "security-lake":
+                return _write_lake(found, now, args.out, args.source_name, out)
             names = _account_names(opened) if args.output == "asff" else {}
             _write_episodes(args.output, found, now, out, names)
             return 0
     except (NameNotResolved, UsageError) as error:
         err.write(f"orgwarden findings: error: {error}\n")
         return 2
+
+
+def _lake_target_mistake(args: argparse.Namespace) -> str | None:
+    if args.output != "security-lake" or args.action == "show":
+        return None
+    if args.out is None:
+        return "--output security-lake needs --out DIR"
+    if args.out.exists() and not args.out.is_dir():
+        return f"{args.out} exists and is not a directory"
+    return None
 
 
 @contextmanager
@@ -383,6 +423,11 @@ def _show(args: argparse.Namespace, source: EvidenceSource, out: TextIO, err: Te
     if not records:
         err.write(f"orgwarden findings show: no evidence for finding {args.finding_id!r}\n")
         return 1
+    if args.output == "security-lake":
+        raise UsageError(
+            "`findings show` prints one finding: --output security-lake exports "
+            "episodes, without `show`"
+        )
     if args.output == "json":
         json.dump([json.loads(r.model_dump_json()) for r in records], out, indent=2)
         out.write("\n")
@@ -454,6 +499,28 @@ def _write_episodes(
         out.write("\n")
     else:
         _episode_table(rows, out)
+
+
+def _write_lake(
+    found: list[Episode], now: datetime, directory: Path, source: str, out: TextIO
+) -> int:
+    from orgwarden.audit.ocsf import compliance_findings  # noqa: PLC0415 - py-ocsf-models
+    from orgwarden.audit.security_lake import EVENT_CLASS, planned, write  # noqa: PLC0415
+
+    specs = {r.spec.id: r.spec for r in load_catalogue().rules.values()}
+    findings = compliance_findings(found, specs, now)
+    files = planned(findings, directory, source, now)
+    try:
+        written = write(files)
+    except FileExistsError as error:
+        raise UsageError(f"{error.filename} exists: orgwarden never replaces an object") from None
+    out.write(
+        f"{len(findings)} OCSF Compliance Findings ({EVENT_CLASS}) in {len(written)} Parquet "
+        f"objects below {directory}\n"
+    )
+    for path in written:
+        out.write(f"  {path.relative_to(directory)}  ({len(files[path])})\n")
+    return 0
 
 
 def _write_csv(out: TextIO, columns: Sequence[str], rows: list[dict[str, Any]]) -> None:

@@ -145,20 +145,14 @@ def history_row(record: EvidenceRecord) -> dict[str, Any]:
     }
 
 
-# What the Security Hub console shows beside a finding ("Optional top-level ASFF attributes":
-# CompanyName and ProductName are set by Security Hub, except "when you use a custom
-# integration", as orgwarden is).
-COMPANY_NAME = PRODUCT_NAME = "orgwarden"
-
-
 def asff(
     records: Iterable[tuple[EvidenceRecord, datetime]],
     specs: dict[str, RuleSpec],
     account_names: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """ASFF findings for the latest record of each finding, with `FirstObservedAt` the start of
-    its earliest episode shown, the company and product names, and the account's name when
-    known. Records of rules no longer in the catalogue are left out."""
+    its earliest episode shown, and the account's name when known. Records of rules no longer
+    in the catalogue are left out."""
     findings = []
     for record, first_observed in records:
         spec = specs.get(record.rule_id)
@@ -176,8 +170,6 @@ def asff(
         finding["FirstObservedAt"] = finding["CreatedAt"] = first_observed.isoformat(
             timespec="milliseconds"
         ).replace("+00:00", "Z")
-        finding.setdefault("CompanyName", COMPANY_NAME)
-        finding.setdefault("ProductName", PRODUCT_NAME)
         name = (account_names or {}).get(record.resource.account_id)
         if name:
             finding.setdefault("AwsAccountName", name)

@@ -20,11 +20,13 @@ from typing import IO, Any
 
 from aws_lambda_powertools import Metrics
 from pydantic import ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from orgwarden.engine.evaluator import Evaluator
+from orgwarden.engine.settings import Settings
 from orgwarden.engine.sweep import SweepTask, plan, run_task, sweep_id_now, sweep_rules
 from orgwarden.model.evidence_items import OPEN_STATUSES
 from orgwarden.model.spec import Status
@@ -116,6 +118,23 @@ class Journal:
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
+
+
+class StackSettings(Settings):
+    """The evaluator's settings as a deployed stack holds them, and nothing else: ORGWARDEN_*
+    variables in the auditor's environment are not read, so a scan of a stack evaluates with
+    that stack's tables, roles, modes and break-glass principals."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
 
 
 @dataclass

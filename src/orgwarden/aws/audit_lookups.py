@@ -1,5 +1,6 @@
 """Organizations and CloudFormation look-ups for the auditor's CLI."""
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,17 +67,76 @@ def accounts_under(organizations: Any, ou_id: str) -> set[str]:
 
 def stack_output(cloudformation: Any, stack_name: str, key: str) -> str:
     """One output of a deployed stack, e.g. the evidence table's name."""
+    for output in _stack(cloudformation, stack_name).get("Outputs", []):
+        if output["OutputKey"] == key:
+            value: str = output["OutputValue"]
+            return value
+    raise NameNotResolved(f"stack {stack_name!r} has no output {key}")
+
+
+# The evaluator's settings a deployed stack holds: the tables from its outputs, the rest from
+# the parameters the template passes to the evaluator's environment (ORGWARDEN_*).
+SETTING_OUTPUTS = {
+    "evidence_table": "EvidenceTableName",
+    "idempotency_table": "IdempotencyTableName",
+    "control_table": "ControlTableName",
+}
+SETTING_PARAMETERS = {
+    "organization_id": "OrganizationId",
+    "organization_role_arn": "OrganizationReadRoleArn",
+    "read_role_name": "ReadRoleName",
+    "remediation_role_name": "RemediationRoleName",
+    "finding_writer_role_name": "FindingWriterRoleName",
+    "modes": "DefaultModes",
+    "break_glass": "BreakGlassPrincipals",
+    "guardduty_administrator_account": "GuardDutyAdministratorAccountId",
+}
+JSON_PARAMETERS = {"DefaultModes", "BreakGlassPrincipals"}
+
+
+def stack_settings(cloudformation: Any, stack_name: str) -> dict[str, Any]:
+    """The evaluator's settings of a deployed stack, as keyword arguments of `Settings`.
+
+    A parameter left empty (OrganizationReadRoleArn) is left out, as the template leaves its
+    variable out; a missing output is an error naming it (a stack deployed before it had one).
+    """
+    stack = _stack(cloudformation, stack_name)
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    parameters = {
+        p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])
+    }
+    missing = [key for key in SETTING_OUTPUTS.values() if key not in outputs]
+    if missing:
+        raise NameNotResolved(
+            f"stack {stack_name!r} has no output {', '.join(missing)}: update the stack "
+            "with this version's template"
+        )
+    found: dict[str, Any] = {name: outputs[key] for name, key in SETTING_OUTPUTS.items()}
+    for name, key in SETTING_PARAMETERS.items():
+        value = parameters.get(key, "")
+        if value == "":
+            continue
+        if key in JSON_PARAMETERS:
+            try:
+                found[name] = json.loads(value)
+            except ValueError as error:
+                raise NameNotResolved(
+                    f"stack {stack_name!r}: parameter {key} is not JSON: {error}"
+                ) from None
+        else:
+            found[name] = value
+    return found
+
+
+def _stack(cloudformation: Any, stack_name: str) -> dict[str, Any]:
     try:
         stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
     except cloudformation.exceptions.ClientError as error:
         raise NameNotResolved(
             f"stack {stack_name!r}: {error.response['Error']['Message']}"
         ) from error
-    for output in stacks[0].get("Outputs", []):
-        if output["OutputKey"] == key:
-            value: str = output["OutputValue"]
-            return value
-    raise NameNotResolved(f"stack {stack_name!r} has no output {key}")
+    stack: dict[str, Any] = stacks[0]
+    return stack
 
 
 @dataclass(frozen=True)

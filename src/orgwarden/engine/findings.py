@@ -11,6 +11,9 @@ from orgwarden.model.spec import RuleSpec, Severity, Status, Verdict, clip
 
 SCHEMA_VERSION = "2018-10-08"
 FIELD_PREFIX = "orgwarden/governance"  # ProductFields keys: <company>/<product>/<key>
+# Shown by the Security Hub console beside each finding. Security Hub fills both itself for the
+# products it knows; a custom integration (the account's default product) sets them.
+COMPANY_NAME = PRODUCT_NAME = "orgwarden"
 MAX_ID_LENGTH = 512
 MAX_DESCRIPTION = 1024
 MAX_FIELD_VALUE = 2048  # keep ProductFields values well under the 240 KB finding limit
@@ -86,6 +89,8 @@ def build_finding(
         "SchemaVersion": SCHEMA_VERSION,
         "Id": finding_id(spec, ref, key),
         "ProductArn": product_arn(ref),
+        "CompanyName": COMPANY_NAME,
+        "ProductName": PRODUCT_NAME,
         "GeneratorId": f"orgwarden/{spec.id}",
         "AwsAccountId": ref.account_id,
         "Region": ref.region,

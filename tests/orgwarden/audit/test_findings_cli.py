@@ -5,6 +5,8 @@ import io
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -259,3 +261,52 @@ def test_ocsf_output_of_the_demo_validates_against_the_ocsf_schema(
     assert len(found) == len(rows(demo)) == 2
     for finding in found:
         jsonschema.validate(finding, schema, cls=jsonschema.Draft202012Validator)
+
+
+def test_security_lake_export_of_the_demo_holds_the_ocsf_findings_partitioned(
+    demo: audit_cli.EvidenceSource, organization: SimulatedOrganization, tmp_path: Path
+) -> None:
+    # Amazon Security Lake user guide, "Collecting data from custom sources in Security Lake":
+    # OCSF, in Parquet, one event class per source, below `region=/accountId=/eventDay=`.
+    import jsonschema
+    from ocsf_json_schema import OcsfJsonSchemaEmbedded, get_ocsf_schema
+
+    from .test_security_lake import read_back
+
+    schema = OcsfJsonSchemaEmbedded(get_ocsf_schema("1.5.0")).get_class_schema(
+        "compliance_finding", ["cloud"]
+    )
+    code, out, err = findings(demo, "--output", "security-lake", "--out", str(tmp_path))
+    assert code == 0, err
+    assert "OCSF Compliance Findings (COMPLIANCE_FINDING)" in out
+    code, ocsf_out, err = findings(demo, "--output", "ocsf")
+    assert code == 0, err
+    expected = {f["metadata"]["uid"]: f for f in json.loads(ocsf_out)}
+    objects = read_back(tmp_path)
+    exported = [row for rows in objects.values() for row in rows]
+    assert sorted(r["metadata"]["uid"] for r in exported) == sorted(expected)
+    accounts = {organization.accounts[n].account_id for n in ("sandbox-dev", "payments-prod")}
+    assert {r["cloud"]["account"]["uid"] for r in exported} == accounts
+    for prefix, rows in objects.items():
+        for row in rows:
+            jsonschema.validate(row, schema, cls=jsonschema.Draft202012Validator)
+            day = datetime.fromtimestamp(row["time"] / 1000, UTC).strftime("%Y%m%d")
+            assert prefix == (
+                f"ext/orgwarden/region={row['cloud']['region']}/"
+                f"accountId={row['cloud']['account']['uid']}/eventDay={day}"
+            )
+            same = expected[row["metadata"]["uid"]]
+            assert row["compliance"] == same["compliance"]
+            assert row["finding_info"] == same["finding_info"]
+
+
+def test_security_lake_export_needs_a_directory(
+    demo: audit_cli.EvidenceSource, tmp_path: Path
+) -> None:
+    code, _, err = findings(demo, "--output", "security-lake")
+    assert (code, err) == (2, "orgwarden findings: error: --output security-lake needs --out DIR\n")
+    taken = tmp_path / "file"
+    taken.write_text("")
+    code, _, err = findings(demo, "--output", "security-lake", "--out", str(taken))
+    assert code == 2
+    assert "exists and is not a directory" in err

@@ -1,5 +1,6 @@
 """Finding imports: batched by 100, every failure surfaced."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -7,6 +8,10 @@ import pytest
 from botocore.stub import Stubber
 
 from orgwarden.aws.securityhub import FindingImportFailed, import_findings
+from orgwarden.engine.findings import build_finding
+from orgwarden.model.resources import ResourceRef
+from orgwarden.model.spec import Status, Verdict
+from policies.s3_bucket_public_access import SPEC
 from tests.conftest import session_in
 
 
@@ -56,3 +61,28 @@ def test_a_partial_failure_is_raised_with_the_failed_ids() -> None:
     with stubber, pytest.raises(FindingImportFailed, match="1 finding") as raised:
         import_findings(client, findings)
     assert raised.value.failed[0]["Id"] == findings[1]["Id"]
+
+
+def test_an_imported_finding_keeps_the_names_the_console_shows(
+    moto_server: str, account_id: str
+) -> None:
+    # A finding built by the engine, imported as the handlers import it, read back: the company
+    # and product names of a custom integration are the finding's own ("Optional top-level ASFF
+    # attributes", CompanyName: "The exception to this is when you use a custom integration").
+    ref = ResourceRef(
+        resource_type="AwsS3Bucket",
+        resource_id="customer-data",
+        account_id=account_id,
+        region="us-east-1",
+    )
+    built = build_finding(
+        SPEC,
+        ref,
+        Verdict(status=Status.FAILED, reason="public"),
+        observed_at=datetime(2026, 11, 20, tzinfo=UTC),
+    )
+    client = session_in(account_id).client("securityhub")
+    import_findings(client, [built])
+    (stored,) = client.get_findings()["Findings"]
+    assert (stored["CompanyName"], stored["ProductName"]) == ("orgwarden", "orgwarden")
+    assert stored["GeneratorId"] == f"orgwarden/{SPEC.id}"

@@ -136,3 +136,21 @@ def test_description_is_clipped_to_the_asff_limit() -> None:
         len(build_finding(SPEC, REF, verdict, observed_at=NOW, action=action)["Description"])
         == 1024
     )
+
+
+def test_the_finding_names_the_company_product_generator_and_requirements() -> None:
+    # "Optional top-level ASFF attributes" (Security Hub user guide), CompanyName: "Security Hub
+    # CSPM populates this attribute automatically for each finding. You cannot update it using
+    # BatchImportFindings or BatchUpdateFindings. The exception to this is when you use a custom
+    # integration." ProductName reads the same. orgwarden imports into the account's default
+    # product (product/<account>/default), a custom integration, so without these two fields the
+    # console's Company and Product columns stay empty for its findings.
+    finding = build_finding(SPEC, REF, FAILED, observed_at=NOW)
+    assert finding["ProductArn"].endswith(":product/111122223333/default")
+    assert finding["CompanyName"] == "orgwarden"
+    assert finding["ProductName"] == "orgwarden"
+    # "GeneratorId can be the same as Id or can refer to a discrete unit of logic" (Security Hub
+    # partner guide, "Guidelines for mapping findings into the ASFF"): here, the rule.
+    assert finding["GeneratorId"] == f"orgwarden/{SPEC.id}"
+    assert finding["Compliance"]["RelatedRequirements"] == SPEC.related_requirements()
+    assert finding["Compliance"]["RelatedRequirements"]
