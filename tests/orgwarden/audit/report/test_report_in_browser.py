@@ -107,6 +107,29 @@ def test_every_requirement_of_the_framework_is_listed_with_its_status(
     assert sum(shown.values()) == len(expected)
 
 
+def test_the_failing_requirements_are_those_of_the_open_episodes_in_the_evidence(
+    opened: tuple[str, Page, list[dict[str, str]]], demo_findings: list[dict[str, Any]]
+) -> None:
+    """Independent of the report's own figures: the requirements the page calls failing are
+    exactly those whose rules have an episode still open in `orgwarden findings`' answer."""
+    framework, page, _ = opened
+    listed = page.eval_on_selector_all(
+        "table[data-table=requirements] tbody tr",
+        "rows => rows.map(r => [r.dataset.row, r.dataset.status])",
+    )
+    failing_on_page = {row for row, status in listed if status == "failing"}
+    prefix = f"{framework} "
+    from_evidence = {
+        control.removeprefix(prefix)
+        for episode in demo_findings
+        if episode["still_open"]
+        for control in episode["controls"]
+        if control.startswith(prefix)
+    }
+    assert failing_on_page == from_evidence
+    assert failing_on_page  # the demo leaves findings open in both frameworks
+
+
 def test_the_figures_equal_the_tables(opened: tuple[str, Page, list[dict[str, str]]]) -> None:
     _, page, rows = opened
     accounts = [r for r in rows if r["scope"] == "account"]
