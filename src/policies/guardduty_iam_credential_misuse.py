@@ -31,7 +31,7 @@ Scenarios:
       characters)                                                -> judged like any other
 """
 
-from orgwarden.model.spec import GuardDutyFinding, RuleSpec, Severity, Status, Verdict
+from orgwarden.model.spec import GuardDutyFinding, RuleSpec, Severity, Status, Verdict, clip
 from orgwarden.model.threats import AccessKeyContainment
 
 SPEC = RuleSpec(
@@ -109,10 +109,10 @@ def evaluate(state: AccessKeyContainment) -> Verdict:
     if state.user_type != "IAMUser" or state.status is None:
         return Verdict(
             status=Status.FAILED,
-            reason=(
-                f"Temporary credentials {key} of {state.user_type} {state.user_name} are misused "
-                f"({finding.summary()}): revoke the role's active sessions."
-            )[:1024],
+            reason=clip(
+                f"Credentials {key} of {state.user_type} {state.user_name} are misused "
+                f"({finding.summary()}): {REVOKE_AT_SOURCE.get(state.user_type, DEFAULT_REVOKE)}"
+            ),
             facts=facts,
             severity=finding.label,
             remediable=False,
@@ -126,6 +126,18 @@ def evaluate(state: AccessKeyContainment) -> Verdict:
         facts=facts,
         severity=finding.label,
     )
+
+
+# Where credentials orgwarden cannot contain itself are revoked (GuardDuty's accessKeyDetails
+# userType values other than IAMUser and a readable AssumedRole).
+REVOKE_AT_SOURCE = {
+    "Root": "rotate the root user's credentials and review its activity (root cannot be "
+    "contained by an IAM policy).",
+    "Federated": "end the federated user's sessions at the identity provider and revoke the "
+    "sessions of the role it assumed.",
+    "AssumedRole": "revoke the role's active sessions (the role could not be read).",
+}
+DEFAULT_REVOKE = "revoke these credentials where they were issued."
 
 
 def _role_session(state: AccessKeyContainment, facts: dict[str, object]) -> Verdict:

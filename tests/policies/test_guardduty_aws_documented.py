@@ -101,6 +101,9 @@ def test_a_key_that_is_not_an_iam_user_s_is_failed_and_never_deactivated(
     assert act_in_enforce(guardduty_iam_credential_misuse, verdict) is Act.REPORT
     if user_type == "Root":
         assert "only the root user" in verdict.reason
+    if user_type == "Federated":
+        # A federated user's session is ended where it was issued, not by revoking a role.
+        assert "identity provider" in verdict.reason
 
 
 def test_root_credential_usage_is_recorded_on_the_account() -> None:
