@@ -20,12 +20,12 @@ import pytest
 
 from orgwarden_harness.simulation import MANAGEMENT_ACCOUNT, SimulatedOrganization
 from tests.test_stacks_on_moto import (  # noqa: F401 - fixtures
-    CODE_KEY,
     central_template,
     code_bucket,
     create,
     moto_event_bus_refs,
     stack_resources,
+    upload_code,
     warnings_from_moto,
 )
 
@@ -85,16 +85,8 @@ def deployed(
 ) -> dict[str, Any]:
     """The central stack, created by CloudFormation in the organization's management account
     (whose credentials read the organization's accounts and OUs)."""
-    import io
-    import zipfile
-
     session = organization.session(MANAGEMENT_ACCOUNT)
-    s3 = session.client("s3")
-    s3.create_bucket(Bucket=code_bucket)
-    package = io.BytesIO()
-    with zipfile.ZipFile(package, "w") as archive:
-        archive.write(ROOT / "src/handlers/evaluator.py", "handlers/evaluator.py")
-    s3.put_object(Bucket=code_bucket, Key=CODE_KEY, Body=package.getvalue())
+    upload_code(session, code_bucket)
     cfn = session.client("cloudformation")
     outputs = create(
         cfn,

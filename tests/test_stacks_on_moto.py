@@ -65,6 +65,17 @@ def stack_resources(cfn: Any, stack: str) -> dict[str, dict[str, Any]]:
     return {r["LogicalResourceId"]: r for r in summaries if r["LogicalResourceId"]}
 
 
+def upload_code(session: boto3.Session, code_bucket: str) -> None:
+    """The code package the built template's functions point at (`CODE_KEY` in `code_bucket`):
+    moto's CloudFormation only needs the object to exist."""
+    s3 = session.client("s3")
+    s3.create_bucket(Bucket=code_bucket)
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.write(ROOT / "src/handlers/evaluator.py", "handlers/evaluator.py")
+    s3.put_object(Bucket=code_bucket, Key=CODE_KEY, Body=package.getvalue())
+
+
 def create(cfn: Any, name: str, body: str, parameters: dict[str, str]) -> dict[str, Any]:
     cfn.create_stack(
         StackName=name,
@@ -145,12 +156,7 @@ def central(
 ) -> dict[str, Any]:
     """The central stack created in a fresh security tooling account."""
     session = session_in(fresh_account())
-    s3 = session.client("s3")
-    s3.create_bucket(Bucket=code_bucket)
-    package = io.BytesIO()
-    with zipfile.ZipFile(package, "w") as archive:
-        archive.write(ROOT / "src/handlers/evaluator.py", "handlers/evaluator.py")
-    s3.put_object(Bucket=code_bucket, Key=CODE_KEY, Body=package.getvalue())
+    upload_code(session, code_bucket)
     cfn = session.client("cloudformation")
     outputs = create(
         cfn, "orgwarden-prod", json.dumps(central_template), {"OrganizationId": ORGANIZATION_ID}

@@ -13,6 +13,16 @@ from orgwarden_harness.simulation import SimulatedOrganization
 from tests.conftest import Configure
 
 RULE = "s3_bucket_public_access"
+ALL_BLOCKED = {
+    "BlockPublicAcls": True,
+    "IgnorePublicAcls": True,
+    "BlockPublicPolicy": True,
+    "RestrictPublicBuckets": True,
+}
+
+
+def policy_of(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
 @pytest.fixture
@@ -37,12 +47,7 @@ def test_scenario_1_a_public_bucket_is_blocked_verified_and_reported(
 
     assert run(sim, event) == {"batchItemFailures": []}
 
-    assert sim.bucket_block(member, bucket) == {
-        "BlockPublicAcls": True,
-        "IgnorePublicAcls": True,
-        "BlockPublicPolicy": True,
-        "RestrictPublicBuckets": True,
-    }
+    assert sim.bucket_block(member, bucket) == ALL_BLOCKED
 
     finding_id = f"orgwarden/{RULE}/{member}/us-east-1/{bucket}"
     finding = sim.findings(member)[finding_id]
@@ -174,26 +179,18 @@ def test_scenario_12_a_federated_principal_is_public_and_blocked(
     sim = enforce
     member = sim.accounts["payments-prod"].account_id
     bucket = f"e2e-federated-{member}"
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "WebIdentityUploads",
-                "Effect": "Allow",
-                "Principal": {"Federated": "graph.facebook.com"},
-                "Action": "s3:PutObject",
-                "Resource": f"arn:aws:s3:::{bucket}/*",
-            }
-        ],
-    }
+    policy = policy_of(
+        {
+            "Sid": "WebIdentityUploads",
+            "Effect": "Allow",
+            "Principal": {"Federated": "graph.facebook.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"arn:aws:s3:::{bucket}/*",
+        }
+    )
     assert run(sim, make_drift(sim, "payments-prod", bucket, policy)) == {"batchItemFailures": []}
 
-    assert sim.bucket_block(member, bucket) == {
-        "BlockPublicAcls": True,
-        "IgnorePublicAcls": True,
-        "BlockPublicPolicy": True,
-        "RestrictPublicBuckets": True,
-    }
+    assert sim.bucket_block(member, bucket) == ALL_BLOCKED
     finding_id = f"orgwarden/{RULE}/{member}/us-east-1/{bucket}"
     (record,) = sim.evidence().history(finding_id)
     assert record.detected_status.value == "FAILED"
@@ -213,19 +210,16 @@ def test_scenario_14_a_bucket_delegating_to_its_access_points_is_left_alone(
     sim = enforce
     member = sim.accounts["analytics-prod"].account_id
     bucket = f"e2e-access-points-{member}"
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "DelegateToAccessPoints",
-                "Effect": "Allow",
-                "Principal": {"AWS": "*"},
-                "Action": "*",
-                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-                "Condition": {"StringEquals": {"s3:DataAccessPointAccount": member}},
-            }
-        ],
-    }
+    policy = policy_of(
+        {
+            "Sid": "DelegateToAccessPoints",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "*",
+            "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+            "Condition": {"StringEquals": {"s3:DataAccessPointAccount": member}},
+        }
+    )
     assert run(sim, make_drift(sim, "analytics-prod", bucket, policy)) == {"batchItemFailures": []}
 
     assert sim.bucket_block(member, bucket) is None
@@ -237,19 +231,16 @@ def test_scenario_14_a_bucket_delegating_to_its_access_points_is_left_alone(
 
 def _vpce_confined_policy(bucket: str) -> dict[str, Any]:
     """Public read confined to one VPC endpoint: not public by S3's definition."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "ReadFromOurEndpoint",
-                "Effect": "Allow",
-                "Principal": "*",
-                "Action": "s3:GetObject",
-                "Resource": f"arn:aws:s3:::{bucket}/*",
-                "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}},
-            }
-        ],
-    }
+    return policy_of(
+        {
+            "Sid": "ReadFromOurEndpoint",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::{bucket}/*",
+            "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}},
+        }
+    )
 
 
 def test_scenario_16_s3_s_own_judgement_is_asked_and_agrees_it_is_not_public(
@@ -290,12 +281,7 @@ def test_scenario_16_a_policy_s3_calls_public_is_failed_and_blocked(
 
     assert run(sim, event) == {"batchItemFailures": []}
 
-    assert sim.bucket_block(member, bucket) == {
-        "BlockPublicAcls": True,
-        "IgnorePublicAcls": True,
-        "BlockPublicPolicy": True,
-        "RestrictPublicBuckets": True,
-    }
+    assert sim.bucket_block(member, bucket) == ALL_BLOCKED
     (record,) = sim.evidence().history(f"orgwarden/{RULE}/{member}/us-east-1/{bucket}")
     assert record.detected_status.value == "FAILED"
     assert "GetBucketPolicyStatus" in record.detected_reason
